@@ -1,0 +1,102 @@
+"""create_app(settings): routers, console, error handlers and the lifespan (database, intake, worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from awooop import health
+from awooop.config import Settings
+from awooop.console import routes as console_routes
+from awooop.core.db import Database, is_unavailable_error
+from awooop.dossier import api as dossier_api
+from awooop.errors import DomainError
+from awooop.hub import api as hub_api
+from awooop.hub.committer import IntakeCommitter
+from awooop.incidents import api as incidents_api
+from awooop.notify.worker import run_worker
+from awooop.operators import api as operators_api
+from awooop.runs import agents_api
+from awooop.runs import api as runs_api
+from awooop.workitems import api as workitems_api
+
+log = logging.getLogger(__name__)
+PLATFORM = "/api/v1/platform"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "invalid")}
+            for err in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "", "message": "invalid request"}
+        detail = f"{first['field']}: {first['message']}"
+        return JSONResponse({"detail": detail, "code": "validation_error", "errors": errors}, status_code=422)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if is_unavailable_error(exc):
+            return JSONResponse(
+                {"detail": "database busy or unreachable; retry", "code": "service_unavailable"},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
+        log.exception("database error", exc_info=exc)
+        return JSONResponse({"detail": "internal database error", "code": "internal_error"}, status_code=500)
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = db or Database.connect(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        app.state.db = database
+        committer = IntakeCommitter(database, settings)
+        app.state.intake = committer
+        await committer.start()
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(database, settings, stop)) if settings.run_worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(worker, timeout=10)
+            await committer.stop()
+            if db is None:
+                await database.dispose()
+
+    app = FastAPI(
+        title="AwoooP",
+        version="0.1.0",
+        summary="Alert intake and recurrence triage",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    _install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(hub_api.router, prefix="/api/v1/hub", tags=["hub"])
+    app.include_router(operators_api.router, prefix=PLATFORM, tags=["operators"])
+    app.include_router(dossier_api.router, prefix=PLATFORM, tags=["channel-events"])
+    app.include_router(workitems_api.router, prefix=PLATFORM, tags=["channel-events"])
+    app.include_router(runs_api.router, prefix=PLATFORM, tags=["runs"])
+    app.include_router(incidents_api.router, prefix=PLATFORM, tags=["incidents"])
+    app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"])
+    app.include_router(console_routes.router, prefix="/console", include_in_schema=False)
+    return app

@@ -1,0 +1,19 @@
+"""The `awooop` command: one module per command group, wired here."""
+
+from __future__ import annotations
+
+import typer
+
+from awooop.cli import demo, heartbeat, keys, playbooks, projects, redact, serve
+
+app = typer.Typer(help="AwoooP: alert intake and recurrence triage.", no_args_is_help=True)
+app.add_typer(projects.app, name="projects")
+app.add_typer(keys.app, name="keys")
+serve.register(app)
+playbooks.register(app)
+heartbeat.register(app)
+demo.register(app)
+redact.register(app)
+
+if __name__ == "__main__":
+    app()

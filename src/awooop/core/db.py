@@ -1,0 +1,96 @@
+"""Engine and session factories. SQLite gets WAL, foreign keys, a busy timeout and
+``BEGIN IMMEDIATE`` for writers so concurrent writers queue instead of failing mid-transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine, *, immediate: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Autocommit at the driver level; the "begin" hook below opens transactions itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _install_sqlite_pragmas(engine, immediate=immediate)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+@dataclass
+class Database:
+    """Writers and readers. On PostgreSQL both are one engine; on SQLite readers skip the write lock."""
+
+    url: str
+    write_engine: AsyncEngine
+    read_engine: AsyncEngine
+    writer: async_sessionmaker[AsyncSession]
+    reader: async_sessionmaker[AsyncSession]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @classmethod
+    def connect(cls, url: str, *, pool_size: int = 10) -> Database:
+        write_engine = create_engine(url, pool_size=pool_size, immediate=True)
+        if url.startswith("sqlite"):
+            read_engine = create_engine(url, pool_size=pool_size, immediate=False)
+        else:
+            read_engine = write_engine
+        return cls(
+            url=url,
+            write_engine=write_engine,
+            read_engine=read_engine,
+            writer=async_sessionmaker(write_engine, expire_on_commit=False),
+            reader=async_sessionmaker(read_engine, expire_on_commit=False),
+        )
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work for jobs and CLI commands: commit on success, roll back on error."""
+        async with self.writer() as session, session.begin():
+            yield session
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """A locked SQLite or an unreachable PostgreSQL: the caller should retry later (503)."""
+    if isinstance(exc, OperationalError):
+        text = str(exc).lower()
+        return "locked" in text or "busy" in text or "connect" in text or "unable to open" in text
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | TimeoutError | OSError)

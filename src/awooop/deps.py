@@ -1,0 +1,95 @@
+"""FastAPI dependencies shared by every router: settings, database sessions, principals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awooop.config import Settings
+from awooop.core.db import Database
+from awooop.errors import Forbidden, Unauthorized
+from awooop.operators.auth import SESSION_COOKIE, authenticate_key, authenticate_session
+from awooop.operators.principal import AwoooPOperatorPrincipal
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def _write_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction; it commits before the response is sent (scope=function)."""
+    async with db.writer() as session, session.begin():
+        yield session
+
+
+async def _read_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    async with db.reader() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+
+
+async def verify_awooop_operator(
+    request: Request,
+    db: DatabaseDep,
+    x_awooop_operator_key: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> AwoooPOperatorPrincipal:
+    """Operator principal from the key header, a bearer token or the console session cookie."""
+    if x_awooop_operator_key:
+        return await authenticate_key(db, x_awooop_operator_key, "operator_key", roles=("operator", "admin"))
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Authorization must be 'Bearer <operator key>'")
+        return await authenticate_key(db, token.strip(), "bearer", roles=("operator", "admin"))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        csrf = None if request.method in SAFE_METHODS else request.headers.get("x-csrf-token", "")
+        return await authenticate_session(db, cookie, csrf_token=csrf)
+    raise Unauthorized("operator credentials required: X-AwoooP-Operator-Key header or Authorization: Bearer")
+
+
+async def verify_admin(
+    operator: Annotated[AwoooPOperatorPrincipal, Depends(verify_awooop_operator)],
+) -> AwoooPOperatorPrincipal:
+    if operator.role != "admin":
+        raise Forbidden("this action needs an admin key")
+    return operator
+
+
+async def verify_agent(
+    db: DatabaseDep,
+    x_awooop_agent_key: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> AwoooPOperatorPrincipal:
+    """Agents present an agent key (X-AwoooP-Agent-Key or Bearer); admins may act as agents."""
+    if x_awooop_agent_key:
+        return await authenticate_key(db, x_awooop_agent_key, "operator_key", roles=("agent", "admin"))
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return await authenticate_key(db, token.strip(), "bearer", roles=("agent", "admin"))
+    raise Unauthorized("agent credentials required: X-AwoooP-Agent-Key header or Authorization: Bearer")
+
+
+OperatorDep = Annotated[AwoooPOperatorPrincipal, Depends(verify_awooop_operator)]
+AdminDep = Annotated[AwoooPOperatorPrincipal, Depends(verify_admin)]
+AgentDep = Annotated[AwoooPOperatorPrincipal, Depends(verify_agent)]

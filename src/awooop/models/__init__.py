@@ -1,0 +1,25 @@
+"""ORM tables, one module per aggregate. Importing this package registers them all."""
+
+from awooop.models.base import Base
+from awooop.models.event import ChannelEvent, IntakeRejection
+from awooop.models.incident import Incident
+from awooop.models.key import ApiKey, ConsoleSession
+from awooop.models.outbox import OutboxMessage
+from awooop.models.project import Project
+from awooop.models.run import Playbook, Run, RunTransition
+from awooop.models.workitem import WorkItemRecord
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "ChannelEvent",
+    "ConsoleSession",
+    "Incident",
+    "IntakeRejection",
+    "OutboxMessage",
+    "Playbook",
+    "Project",
+    "Run",
+    "RunTransition",
+    "WorkItemRecord",
+]
