@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from awooop import health
@@ -34,11 +34,15 @@ PLATFORM = "/api/v1/platform"
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if (page := console_routes.error_response(request, exc)) is not None:
+            return page  # the console renders a page or an htmx toast, not JSON
         return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if (page := console_routes.error_response(request, exc)) is not None:
+            return page
         errors = [
             {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "invalid")}
             for err in exc.errors()

@@ -8,7 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from awooop.core.migrate import current_revision, head_revision
-from awooop.deps import DatabaseDep
+from awooop.deps import DatabaseDep, SettingsDep
+from awooop.dossier.metrics import refresh_provider_gauges
 
 router = APIRouter()
 
@@ -33,5 +34,6 @@ async def readyz(db: DatabaseDep) -> Response:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(db: DatabaseDep, settings: SettingsDep) -> Response:
+    await refresh_provider_gauges(db, settings.freshness_limit_seconds)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -25,9 +25,7 @@ class Factory:
 
     async def key(self, *, role: str = "operator", projects_spec: str = "*", operator_id: str = "alice") -> str:
         async with self.db.transaction() as session:
-            _, plaintext = await keys.create_key(
-                session, operator_id=operator_id, role=role, projects=projects_spec
-            )
+            _, plaintext = await keys.create_key(session, operator_id=operator_id, role=role, projects=projects_spec)
         return plaintext
 
     async def operator_headers(self, projects_spec: str = "*", role: str = "operator") -> dict[str, str]:

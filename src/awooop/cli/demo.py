@@ -1,13 +1,47 @@
-"""CLI command group (placeholder: filled in by its issue)."""
+"""`awooop demo`: load the demo week into project ``demo`` (also `awooop serve --demo`)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import typer
+
+from awooop.config import Settings
+from awooop.core import migrate as migrations
+from awooop.demo.loader import DemoError, DemoSummary, load_demo
+
+
+def _print(summary: DemoSummary) -> None:
+    runs = ", ".join(f"{count} {state}" for state, count in sorted(summary.runs.items()))
+    incidents = ", ".join(f"{count} {status}" for status, count in sorted(summary.incidents.items()))
+    typer.secho(
+        f"Demo data loaded into project '{summary.project_id}' in {summary.seconds:.1f} s", fg=typer.colors.GREEN
+    )
+    typer.echo(f"  {summary.events} events ({summary.duplicates} duplicates) from {summary.steps} API calls")
+    typer.echo(f"  runs: {runs}")
+    typer.echo(f"  incidents: {incidents}")
+    for skipped in summary.skipped:
+        typer.secho(f"  skipped {skipped}", fg=typer.colors.YELLOW)
+
+
+def load_demo_if_missing(settings: Settings) -> None:
+    """Load the demo data set when project ``demo`` does not exist yet (the schema must be migrated)."""
+    try:
+        summary = asyncio.run(load_demo(settings))
+    except DemoError as exc:
+        typer.secho(f"error: demo data could not be loaded: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    if summary is None:
+        typer.echo("Demo data already present in project 'demo'.")
+        return
+    _print(summary)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the main app."""
-
-
-def load_demo_if_missing(settings: object) -> None:
-    """Load the demo data set when project ``demo`` does not exist yet (placeholder)."""
+    @app.command()
+    def demo() -> None:
+        """Load a realistic week of alerts, runs and incidents into project 'demo' (once)."""
+        settings = Settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        migrations.upgrade(settings.resolved_database_url)
+        load_demo_if_missing(settings)

@@ -1,7 +1,164 @@
-"""Routes (placeholder: filled in by its issue)."""
+"""Webhook routes: ``POST /api/v1/hub/{project_id}/{provider}``, one route per provider.
+
+Thin on purpose: read the raw body (size-capped, streamed), hand it to ``intake.receive`` and
+answer 202. The answer is built with orjson and never contains a ``method`` key (Telegram would
+execute it as a Bot API call).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+from starlette.requests import ClientDisconnect
+
+from awooop.errors import BadRequest
+from awooop.hub import intake
+from awooop.hub.committer import IntakeCommitter
+from awooop.hub.providers import PROVIDERS
+from awooop.hub.service import RecordedEvent
 
 router = APIRouter()
+
+INTAKE_AUTH_DOC = "the project's intake token as `Authorization: Bearer <token>`, HTTP Basic password, or `?token=`"
+PROVIDER_DOCS: dict[str, tuple[str, str]] = {
+    "alertmanager": (
+        "Prometheus Alertmanager webhook",
+        f"`webhook_config` payload version 4; one event per alert. Auth: {INTAKE_AUTH_DOC}.",
+    ),
+    "signoz": (
+        "SigNoz alert webhook",
+        f"Alertmanager v4 body as SigNoz sends it; one event per alert. Auth: {INTAKE_AUTH_DOC}.",
+    ),
+    "grafana": (
+        "Grafana alerting webhook",
+        "Webhook contact point (integration v1), POST or PUT; one event per alert. "
+        f"Auth: {INTAKE_AUTH_DOC}; when the project has a Grafana secret, also `X-Grafana-Alerting-Signature` "
+        "(hex HMAC-SHA256 of `[X-Grafana-Alerting-Timestamp + ':'] + body`).",
+    ),
+    "sentry": (
+        "Sentry webhook",
+        "Integration Platform webhooks signed with `Sentry-Hook-Signature` (hex HMAC-SHA256 of the raw body, "
+        "key = the project's Sentry client secret); resource from `Sentry-Hook-Resource` (`installation` and "
+        f"other non-alert resources are accepted with no events). Legacy WebHooks plugin: {INTAKE_AUTH_DOC}.",
+    ),
+    "telegram": (
+        "Telegram Bot API update",
+        "An `Update` posted by Telegram (`setWebhook` with `secret_token`). Auth: "
+        "`X-Telegram-Bot-Api-Secret-Token`. Update types other than messages, edits and channel posts "
+        "are accepted with no events.",
+    ),
+    "generic": (
+        "Generic alert",
+        f'AwoooP\'s generic schema: one event object, `{{"events": [...]}}`, or an array. Auth: {INTAKE_AUTH_DOC}.',
+    ),
+}
+
+
+class AcceptedEvent(BaseModel):
+    event_id: str
+    provider_event_id: str
+    is_duplicate: bool
+
+
+class IntakeAccepted(BaseModel):
+    status: str = Field(examples=["accepted"])
+    project_id: str
+    events: list[AcceptedEvent]
+
+
+class IntakeError(BaseModel):
+    detail: str
+    code: str
+    reason: str | None = None
+    field: str | None = Field(default=None, description="The offending JSON field (422)")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": IntakeAccepted, "description": "Stored and committed"},
+    400: {"model": IntakeError, "description": "Body is not JSON or not UTF-8"},
+    401: {"model": IntakeError, "description": "Missing or wrong source credentials"},
+    404: {"model": IntakeError, "description": "Unknown project"},
+    413: {"model": IntakeError, "description": "Body over AWOOOP_MAX_BODY_BYTES"},
+    422: {"model": IntakeError, "description": "JSON that does not fit the provider's schema; `field` names it"},
+    503: {"model": IntakeError, "description": "Database busy or unreachable; retry after `Retry-After`"},
+}
+JSON_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+ProjectPath = Annotated[str, Path(description="Project (tenant) id")]
+TokenQuery = Annotated[str | None, Query(description="Intake token, for senders that cannot set headers")]
+
+
+def _hub(request: Request) -> IntakeCommitter:
+    hub: IntakeCommitter = request.app.state.intake
+    return hub
+
+
+def _body_reader(request: Request) -> Callable[[int], Awaitable[bytes]]:
+    async def read(limit: int) -> bytes:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise intake.BodyTooLarge(limit, seen=int(declared))
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise intake.BodyTooLarge(limit, seen=size)
+                chunks.append(chunk)
+        except ClientDisconnect:
+            raise BadRequest("client disconnected before sending the whole body", reason="incomplete_body") from None
+        return b"".join(chunks)
+
+    return read
+
+
+def _accepted(project_id: str, events: list[RecordedEvent]) -> Response:
+    payload = {
+        "status": "accepted",
+        "project_id": project_id,
+        "events": [
+            {"event_id": e.event_id, "provider_event_id": e.provider_event_id, "is_duplicate": e.is_duplicate}
+            for e in events
+        ],
+    }
+    return Response(orjson.dumps(payload), status_code=202, media_type="application/json")
+
+
+def _receiver(provider: str) -> Callable[..., Awaitable[Response]]:
+    async def receive(request: Request, project_id: ProjectPath, token: TokenQuery = None) -> Response:
+        started = time.perf_counter()
+        delivery = intake.Delivery(project_id, provider, request.headers, token, _body_reader(request), started)
+        events = await intake.receive(_hub(request), delivery)
+        return _accepted(project_id, events)
+
+    receive.__name__ = f"receive_{provider}"
+    return receive
+
+
+for _provider in PROVIDERS:
+    _summary, _description = PROVIDER_DOCS[_provider]
+    # Grafana's contact point may be set to PUT; one route per method keeps operation ids unique.
+    for _method in ("POST", "PUT") if _provider == "grafana" else ("POST",):
+        router.add_api_route(
+            f"/{{project_id}}/{_provider}",
+            _receiver(_provider),
+            methods=[_method],
+            status_code=202,
+            summary=_summary if _method == "POST" else f"{_summary} (PUT)",
+            description=_description,
+            responses=ERROR_RESPONSES,
+            openapi_extra=JSON_BODY,
+            response_class=Response,
+            name=f"hub_{_provider}" if _method == "POST" else f"hub_{_provider}_put",
+        )
+
+
+@router.post("/{project_id}/{provider}", include_in_schema=False)
+async def unknown_provider(request: Request, project_id: str, provider: str) -> Response:
+    raise await intake.unknown_provider(_hub(request), project_id, provider, request.headers)

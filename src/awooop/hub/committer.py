@@ -1,18 +1,156 @@
-"""Group commit for intake (placeholder: the hub issue fills it in)."""
+"""Group commit for intake: concurrent deliveries share one transaction.
+
+Requests authenticate, parse and build their rows first, then ``submit`` them and await their own
+future. Flusher tasks take whatever is queued (up to ``intake_batch_max`` deliveries and
+``BATCH_MAX_ROWS`` rows), write it with multi-row inserts in ONE transaction, and resolve the
+futures only after the commit, so a 202 always means "durably stored". No timer: a batch is
+whatever arrived while the previous commit was in flight, so an idle hub answers at once and a
+busy one amortises each commit over more deliveries.
+
+Failures: a database that is down or locked fails the whole batch with 503 + Retry-After. Any
+other failure retries each delivery of the batch alone, so one bad delivery cannot fail the
+others. The queue is bounded; when full, ``submit`` answers 503 at once instead of growing.
+
+This object is also the hub's per-process state (``app.state.intake``): it holds the project
+credential cache and the rejection recorder.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from awooop.config import Settings
-from awooop.core.db import Database
+from awooop.core.db import Database, is_unavailable_error
+from awooop.core.metrics import INTAKE_BATCH_SIZE, INTAKE_LATENCY
+from awooop.errors import ServiceUnavailable
+from awooop.hub.rejections import RejectionRecorder
+from awooop.hub.service import RecordedEvent, Row, count_stored, persist_rows, recorded, route_originals
+from awooop.hub.sources import CredentialCache
+
+log = logging.getLogger(__name__)
+
+# One transaction stays short enough to keep p99 low even when a backlog builds up.
+BATCH_MAX_ROWS = 4000
+# Rows waiting for a flusher; beyond this the hub sheds load (503) to bound memory and latency.
+QUEUE_MAX_ROWS = 20_000
+RETRY_AFTER_SECONDS = 1
+
+
+@dataclass(slots=True)
+class _Pending:
+    rows: Sequence[Row]
+    started: float
+    future: asyncio.Future[list[RecordedEvent]]
 
 
 class IntakeCommitter:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, *, flushers: int | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.credentials = CredentialCache(db)
+        self.rejections = RejectionRecorder(db)
+        # SQLite has one writer; on PostgreSQL a second flusher overlaps one batch's commit with
+        # the next batch's inserts.
+        self._flusher_count = flushers or (1 if db.is_sqlite else 2)
+        self._batch_max = settings.intake_batch_max
+        self._queue: deque[_Pending] = deque()
+        self._queued_rows = 0
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._running = False
 
     async def start(self) -> None:
-        return None
+        self._running = True
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"awooop-intake-flusher-{index}")
+            for index in range(self._flusher_count)
+        ]
 
     async def stop(self) -> None:
-        return None
+        """Refuse new deliveries, write everything already accepted into the queue, then return."""
+        self._running = False
+        self._wake.set()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.rejections.drain()
+
+    async def submit(self, rows: Sequence[Row], started: float) -> list[RecordedEvent]:
+        """Queue one delivery's rows; returns once they are committed (raises 503 when they cannot be)."""
+        if not self._running:
+            raise ServiceUnavailable("intake is shutting down; retry", retry_after=RETRY_AFTER_SECONDS)
+        if self._queued_rows and self._queued_rows + len(rows) > QUEUE_MAX_ROWS:
+            raise ServiceUnavailable("intake is saturated; retry", retry_after=RETRY_AFTER_SECONDS)
+        future: asyncio.Future[list[RecordedEvent]] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(rows, started, future))
+        self._queued_rows += len(rows)
+        self._wake.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            if not self._queue:
+                if not self._running:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            await self._flush(self._take_batch())
+
+    def _take_batch(self) -> list[_Pending]:
+        batch = [self._queue.popleft()]
+        rows = len(batch[0].rows)
+        while self._queue and len(batch) < self._batch_max and rows + len(self._queue[0].rows) <= BATCH_MAX_ROWS:
+            pending = self._queue.popleft()
+            batch.append(pending)
+            rows += len(pending.rows)
+        self._queued_rows -= rows
+        return batch
+
+    async def _flush(self, batch: list[_Pending]) -> None:
+        INTAKE_BATCH_SIZE.observe(len(batch))
+        try:
+            await self._write(batch)
+        except Exception as exc:
+            if is_unavailable_error(exc) or len(batch) == 1:
+                self._fail(batch, exc)
+                return
+            log.warning("intake batch of %d deliveries failed; retrying each alone", len(batch), exc_info=exc)
+            for pending in batch:
+                try:
+                    await self._write([pending])
+                except Exception as single:  # noqa: BLE001 - reported to that delivery only
+                    self._fail([pending], single)
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        rows = [row for pending in batch for row in pending.rows]
+        async with self.db.writer() as session, session.begin():
+            originals = await persist_rows(session, rows)
+            await route_originals(session, originals)
+        count_stored(rows)
+        now = time.perf_counter()
+        for pending in batch:
+            INTAKE_LATENCY.observe(now - pending.started)
+            if not pending.future.done():  # the request may have been cancelled (client gone)
+                pending.future.set_result(recorded(pending.rows))
+
+    def _fail(self, batch: list[_Pending], exc: BaseException) -> None:
+        unavailable = is_unavailable_error(exc)
+        if not unavailable:
+            log.error("intake delivery could not be stored", exc_info=exc)
+        for pending in batch:
+            if pending.future.done():
+                continue
+            if unavailable:
+                error: BaseException = ServiceUnavailable(
+                    "database busy or unreachable; nothing was stored, retry", retry_after=RETRY_AFTER_SECONDS
+                )
+                error.__cause__ = exc
+                pending.future.set_exception(error)
+            else:
+                pending.future.set_exception(exc)

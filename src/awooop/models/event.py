@@ -79,7 +79,9 @@ class ChannelEvent(Base):
             postgresql_ops={"provider_event_id": "text_pattern_ops"},
         ),
         Index("ix_channel_events_project_recurrence", "project_id", "recurrence_key", "received_at"),
-        Index("ix_channel_events_run_received", "run_id", "received_at"),
+        # `id` completes the dossier's ORDER BY, so SQLite (whose statistics count NULL run_ids
+        # as one value) still picks this index for `run_id = ?` instead of scanning by time.
+        Index("ix_channel_events_run_received", "run_id", "received_at", "id"),
         Index("ix_channel_events_project_provider_stage_received", "project_id", "provider", "stage", "received_at"),
     )
 

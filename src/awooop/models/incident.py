@@ -35,6 +35,9 @@ class Incident(Base):
             postgresql_where=text("status = 'open'"),
             sqlite_where=text("status = 'open'"),
         ),
-        Index("ix_incidents_project_opened", "project_id", "opened_at"),
+        Index("ix_incidents_project_opened", "project_id", "opened_at", "seq"),
+        Index("ix_incidents_opened", "opened_at", "seq"),
+        Index("ix_incidents_project_status_opened", "project_id", "status", "opened_at", "seq"),
+        Index("ix_incidents_status_opened", "status", "opened_at", "seq"),
         Index("ix_incidents_project_key_opened", "project_id", "recurrence_key", "opened_at"),
     )

@@ -6,11 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awooop.core.types import JSONType, UTCDateTime
 from awooop.models.base import Base
+
+# Literal SQL (not bound parameters) so SQLite's planner can prove a query implies the partial index.
+UNFINISHED_RUN_SQL = "state IN ('queued', 'awaiting_approval', 'running')"
 
 
 class Run(Base):
@@ -38,6 +41,17 @@ class Run(Base):
         Index("ix_runs_agent_state_created", "agent_id", "state", "created_at"),
         Index("ix_runs_project_key_created", "project_id", "recurrence_key", "created_at"),
         Index("ix_runs_project_state_created", "project_id", "state", "created_at"),
+        Index("ix_runs_state_created", "state", "created_at", "id"),
+        Index("ix_runs_agent_created", "agent_id", "created_at", "id"),
+        Index("ix_runs_incident", "incident_id"),
+        # Routing asks "is a run of this key unfinished?" for every firing; keep that index tiny.
+        Index(
+            "ix_runs_unfinished_key",
+            "project_id",
+            "recurrence_key",
+            postgresql_where=text(UNFINISHED_RUN_SQL),
+            sqlite_where=text(UNFINISHED_RUN_SQL),
+        ),
     )
 
 

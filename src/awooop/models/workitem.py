@@ -31,4 +31,5 @@ class WorkItemRecord(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_work_item_records_project_item_created", "project_id", "work_item_id", "created_at"),)
+    # work_item_id already names its project (a hash of project and key): history pages by it alone.
+    __table_args__ = (Index("ix_work_item_records_item_created", "work_item_id", "created_at"),)

@@ -1,17 +1,23 @@
-"""Redaction of secrets and personal data (placeholder API; real rules land in this package)."""
+"""Redaction of secrets and personal data for the intake path (pure: no I/O, no framework).
+
+``redact_text`` and ``redact_json`` replace credentials and personal data with
+``[REDACTED:<kind>]`` and report how many replacements they made; ``REDACTION_VERSION``
+names the rule set and is stored with every redacted envelope. See README.md beside
+this file for the kinds, the keep list and the invariants.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from awooop.hub.redaction.keys import secret_kind_for_key
+from awooop.hub.redaction.kinds import KINDS, REDACTION_VERSION
+from awooop.hub.redaction.structured import redact_json
+from awooop.hub.redaction.text import redact_text, redaction_kinds
 
-REDACTION_VERSION = "r0"
-
-
-def redact_text(text: str) -> tuple[str, int]:
-    """Return ``text`` with secrets replaced by ``[REDACTED:<kind>]`` and the replacement count."""
-    return text, 0
-
-
-def redact_json(value: Any) -> tuple[Any, int]:
-    """Redact every string in a JSON-like value (dicts, lists, scalars); keys name secrets too."""
-    return value, 0
+__all__ = [
+    "KINDS",
+    "REDACTION_VERSION",
+    "redact_json",
+    "redact_text",
+    "redaction_kinds",
+    "secret_kind_for_key",
+]

@@ -141,7 +141,7 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index("ix_channel_events_received", ["received_at", "id"], unique=False)
-        batch_op.create_index("ix_channel_events_run_received", ["run_id", "received_at"], unique=False)
+        batch_op.create_index("ix_channel_events_run_received", ["run_id", "received_at", "id"], unique=False)
         batch_op.create_index(
             "ix_channel_events_type_received",
             ["channel_type", "received_at", "id"],

@@ -44,7 +44,14 @@ def upgrade() -> None:
             ["project_id", "recurrence_key", "opened_at"],
             unique=False,
         )
-        batch_op.create_index("ix_incidents_project_opened", ["project_id", "opened_at"], unique=False)
+        batch_op.create_index("ix_incidents_project_opened", ["project_id", "opened_at", "seq"], unique=False)
+        batch_op.create_index("ix_incidents_opened", ["opened_at", "seq"], unique=False)
+        batch_op.create_index(
+            "ix_incidents_project_status_opened",
+            ["project_id", "status", "opened_at", "seq"],
+            unique=False,
+        )
+        batch_op.create_index("ix_incidents_status_opened", ["status", "opened_at", "seq"], unique=False)
         batch_op.create_index(
             "uq_incidents_open_key",
             ["project_id", "recurrence_key"],
@@ -89,6 +96,16 @@ def upgrade() -> None:
             "ix_runs_project_state_created",
             ["project_id", "state", "created_at"],
             unique=False,
+        )
+        batch_op.create_index("ix_runs_state_created", ["state", "created_at", "id"], unique=False)
+        batch_op.create_index("ix_runs_agent_created", ["agent_id", "created_at", "id"], unique=False)
+        batch_op.create_index("ix_runs_incident", ["incident_id"], unique=False)
+        batch_op.create_index(
+            "ix_runs_unfinished_key",
+            ["project_id", "recurrence_key"],
+            unique=False,
+            postgresql_where=sa.text("state IN ('queued', 'awaiting_approval', 'running')"),
+            sqlite_where=sa.text("state IN ('queued', 'awaiting_approval', 'running')"),
         )
 
     op.create_table(
@@ -163,6 +180,14 @@ def downgrade() -> None:
         batch_op.drop_index("ix_run_transitions_run_at")
     op.drop_table("run_transitions")
     with op.batch_alter_table("runs", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_runs_unfinished_key",
+            postgresql_where=sa.text("state IN ('queued', 'awaiting_approval', 'running')"),
+            sqlite_where=sa.text("state IN ('queued', 'awaiting_approval', 'running')"),
+        )
+        batch_op.drop_index("ix_runs_incident")
+        batch_op.drop_index("ix_runs_agent_created")
+        batch_op.drop_index("ix_runs_state_created")
         batch_op.drop_index("ix_runs_project_state_created")
         batch_op.drop_index("ix_runs_project_key_created")
         batch_op.drop_index("ix_runs_project_created")
@@ -175,6 +200,9 @@ def downgrade() -> None:
             postgresql_where=sa.text("status = 'open'"),
             sqlite_where=sa.text("status = 'open'"),
         )
+        batch_op.drop_index("ix_incidents_status_opened")
+        batch_op.drop_index("ix_incidents_project_status_opened")
+        batch_op.drop_index("ix_incidents_opened")
         batch_op.drop_index("ix_incidents_project_opened")
         batch_op.drop_index("ix_incidents_project_key_opened")
     op.drop_table("incidents")

@@ -43,13 +43,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("work_item_records", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_work_item_records_project_item_created",
-            ["project_id", "work_item_id", "created_at"],
+            "ix_work_item_records_item_created",
+            ["work_item_id", "created_at"],
             unique=False,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("work_item_records", schema=None) as batch_op:
-        batch_op.drop_index("ix_work_item_records_project_item_created")
+        batch_op.drop_index("ix_work_item_records_item_created")
     op.drop_table("work_item_records")

@@ -1,0 +1,185 @@
+"""Overview: provider freshness tiles, dossier coverage and the 24 h event rate (pure view building)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from awooop.console.views.charts import BarChart, bar_chart
+from awooop.console.views.common import as_datetime
+
+STATUS_CLASS = {"fresh": "ok", "stale": "warn", "never": "neutral"}
+# Problems first: a stale source is what the on-call engineer opened the page for.
+STATUS_ORDER = {"stale": 0, "fresh": 1, "never": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderTile:
+    project_id: str
+    provider: str
+    channel_type: str
+    status: str
+    pipeline_status: str
+    last_event_at: Any
+    last_event_age_seconds: float | None
+    last_heartbeat_at: Any
+    last_heartbeat_age_seconds: float | None
+    can_heartbeat: bool
+
+    @property
+    def status_class(self) -> str:
+        return STATUS_CLASS.get(self.status, "neutral")
+
+    @property
+    def pipeline_class(self) -> str:
+        return STATUS_CLASS.get(self.pipeline_status, "neutral")
+
+    @property
+    def dom_id(self) -> str:
+        return f"tile-{self.project_id}-{self.provider}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectTiles:
+    project_id: str
+    active: list[ProviderTile]
+    quiet: list[ProviderTile]  # never heard of at all: shown compactly, not as full tiles
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow:
+    provider: str
+    total: int
+    chart: BarChart
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    provider: str
+    total: int
+    with_refs: int
+    with_refs_pct: int
+    redacted_total: int
+    duplicate_total: int
+    sentry_ref_total: int
+    signoz_ref_total: int
+    alert_ref_total: int
+    latest_received_at: Any
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewView:
+    limit_seconds: int
+    checked_at: Any
+    fresh_total: int
+    stale_total: int
+    never_total: int
+    projects: list[ProjectTiles]
+    coverage_summary: Mapping[str, Any]
+    coverage_rows: list[CoverageRow]
+    envelope_pct: int | None
+    refs_pct: int | None
+    rate_rows: list[RateRow]
+    rate_total: int
+    rate_max: int
+    rate_since: Any
+    rate_until: Any
+    empty: bool
+    tile_count: int = field(default=0)
+
+
+def percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def build_tiles(items: Sequence[Mapping[str, Any]]) -> list[ProjectTiles]:
+    by_project: dict[str, list[ProviderTile]] = {}
+    for item in items:
+        tile = ProviderTile(
+            project_id=item["project_id"],
+            provider=item["provider"],
+            channel_type=item.get("channel_type", "alert"),
+            status=item["status"],
+            pipeline_status=item.get("pipeline_status", "never"),
+            last_event_at=item.get("last_event_at"),
+            last_event_age_seconds=item.get("last_event_age_seconds"),
+            last_heartbeat_at=item.get("last_heartbeat_at"),
+            last_heartbeat_age_seconds=item.get("last_heartbeat_age_seconds"),
+            can_heartbeat=item.get("channel_type", "alert") == "alert",
+        )
+        by_project.setdefault(tile.project_id, []).append(tile)
+    result = []
+    for project_id in sorted(by_project):
+        tiles = sorted(by_project[project_id], key=lambda t: (STATUS_ORDER.get(t.status, 3), t.provider))
+        active = [t for t in tiles if t.status != "never" or t.pipeline_status != "never"]
+        quiet = [t for t in tiles if t.status == "never" and t.pipeline_status == "never"]
+        result.append(ProjectTiles(project_id, active, quiet))
+    return result
+
+
+def build_coverage_rows(providers: Sequence[Mapping[str, Any]]) -> list[CoverageRow]:
+    rows = []
+    for p in providers:
+        total = int(p.get("total", 0))
+        with_refs = total - int(p.get("missing_source_refs_total", 0))
+        rows.append(
+            CoverageRow(
+                provider=str(p.get("provider")),
+                total=total,
+                with_refs=with_refs,
+                with_refs_pct=percent(with_refs, total) or 0,
+                redacted_total=int(p.get("redacted_total", 0)),
+                duplicate_total=int(p.get("duplicate_total", 0)),
+                sentry_ref_total=int(p.get("sentry_ref_total", 0)),
+                signoz_ref_total=int(p.get("signoz_ref_total", 0)),
+                alert_ref_total=int(p.get("alert_ref_total", 0)),
+                latest_received_at=p.get("latest_received_at"),
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.total, r.provider))
+
+
+def build_rate_rows(rate: Mapping[str, Any]) -> tuple[list[RateRow], int]:
+    """One chart per provider on a shared scale, so a quiet provider looks quiet next to a loud one."""
+    starts = [moment for moment in (as_datetime(b) for b in rate.get("buckets", [])) if moment is not None]
+    providers = list(rate.get("providers", []))
+    shared_max = max((max(p["counts"], default=0) for p in providers), default=0)
+    rows = [
+        RateRow(
+            provider=str(p["provider"]),
+            total=int(p.get("total", sum(p["counts"]))),
+            chart=bar_chart(p["counts"], starts, width=1000, height=58, tick_every=3, scale_max=shared_max),
+        )
+        for p in providers
+    ]
+    rows.sort(key=lambda r: (-r.total, r.provider))
+    return rows, rows[0].chart.max_count if rows else 0
+
+
+def build_overview(freshness: Mapping[str, Any], coverage: Mapping[str, Any], rate: Mapping[str, Any]) -> OverviewView:
+    summary = freshness.get("summary", {})
+    cov = coverage.get("summary", {})
+    source_count = int(cov.get("source_count", 0))
+    rate_rows, rate_max = build_rate_rows(rate)
+    projects = build_tiles(freshness.get("items", []))
+    ever_heard = any(t.status != "never" or t.pipeline_status != "never" for p in projects for t in p.active)
+    return OverviewView(
+        limit_seconds=int(freshness.get("limit_seconds", 0)),
+        checked_at=freshness.get("checked_at"),
+        fresh_total=int(summary.get("fresh_total", 0)),
+        stale_total=int(summary.get("stale_total", 0)),
+        never_total=int(summary.get("never_total", 0)),
+        projects=projects,
+        coverage_summary=cov,
+        coverage_rows=build_coverage_rows(coverage.get("providers", [])),
+        envelope_pct=percent(int(cov.get("source_envelope_total", 0)), source_count),
+        refs_pct=percent(int(cov.get("with_source_refs_total", 0)), source_count),
+        rate_rows=rate_rows,
+        rate_total=int(rate.get("total", 0)),
+        rate_max=rate_max,
+        rate_since=rate.get("since"),
+        rate_until=rate.get("until"),
+        empty=not ever_heard and source_count == 0,
+        tile_count=sum(len(p.active) + len(p.quiet) for p in projects),
+    )

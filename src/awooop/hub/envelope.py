@@ -1,0 +1,165 @@
+"""The source envelope of one parsed item: content hash, redacted content, one-line preview,
+refs, correlation ids and the recurrence key. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+import orjson
+
+from awooop.hub.providers.base import ParsedItem
+from awooop.hub.redaction import REDACTION_VERSION, redact_json, redact_text
+
+PREVIEW_LIMIT = 240
+# Widths of the channel_events columns (models/event.py). Longer values are shortened with a
+# hash suffix, so two different long values never collapse into one after shortening.
+ID_LIMIT = 512
+NAME_LIMIT = 256
+_HASH_SUFFIX = 16
+# Redacted text is cut to this before whitespace folding: never more than the preview can show.
+_PREVIEW_SOURCE_LIMIT = 2 * PREVIEW_LIMIT
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One row of channel_events, minus ids, timestamps, dedup state and run links."""
+
+    provider: str
+    channel_type: str
+    stage: str
+    provider_event_id: str
+    channel_chat_id: str | None
+    content_preview: str
+    content_redacted: str
+    has_redacted_content: bool
+    redaction_version: str
+    source_url: str | None
+    content_sha256: str
+    content_length: int
+    source_refs: dict[str, dict[str, str]]
+    source_ref_count: int
+    log_correlation: dict[str, str]
+    alertname: str | None
+    severity: str | None
+    namespace: str | None
+    target_resource: str | None
+    fingerprint: str | None
+    recurrence_key: str
+    labels: dict[str, str]
+    provider_ts: datetime | None
+
+
+def build_envelope(provider: str, item: ParsedItem) -> Envelope:
+    raw = orjson.dumps(item.content, option=orjson.OPT_SORT_KEYS)
+    redacted, hits = redact_json(item.content)
+    labels, label_hits = _redact_map(item.labels)
+    refs, ref_hits = _redact_map(item.source_refs)
+    alertname, name_hits = _redact(item.alertname)
+    namespace, namespace_hits = _redact(item.namespace)
+    target, target_hits = _redact(item.target_resource)
+    summary, summary_hits = _redact(item.summary)
+    source_url, url_hits = _redact(item.source_url)
+    alertname, namespace, target = _fit_opt(alertname), _fit_opt(namespace), _fit_opt(target)
+    fingerprint = _fit_opt(item.fingerprint)
+    replaced = sum((hits, label_hits, ref_hits, name_hits, namespace_hits, target_hits, summary_hits, url_hits))
+    return Envelope(
+        provider=provider,
+        channel_type=item.channel_type,
+        stage=item.stage,
+        provider_event_id=_fit(item.provider_event_id, ID_LIMIT),
+        channel_chat_id=item.channel_chat_id,
+        content_preview=content_preview(
+            item.stage,
+            alertname=alertname,
+            severity=item.severity,
+            namespace=namespace,
+            target_resource=target,
+            summary=summary,
+        ),
+        content_redacted=orjson.dumps(redacted, option=orjson.OPT_SORT_KEYS).decode(),
+        has_redacted_content=replaced > 0,
+        redaction_version=REDACTION_VERSION,
+        source_url=source_url,
+        content_sha256=hashlib.sha256(raw).hexdigest(),
+        content_length=len(raw),
+        source_refs=cast(dict[str, dict[str, str]], refs),
+        source_ref_count=sum(len(group) for group in item.source_refs.values()),
+        # Correlation ids are what operators search logs with: kept verbatim on purpose.
+        log_correlation=dict(item.log_correlation),
+        alertname=alertname,
+        severity=item.severity,
+        namespace=namespace,
+        target_resource=target,
+        fingerprint=fingerprint,
+        recurrence_key=recurrence_key(provider, fingerprint, alertname, namespace, target),
+        labels=cast(dict[str, str], labels),
+        provider_ts=item.provider_ts,
+    )
+
+
+def recurrence_key(
+    provider: str,
+    fingerprint: str | None,
+    alertname: str | None,
+    namespace: str | None,
+    target_resource: str | None,
+) -> str:
+    if fingerprint:
+        return f"fp:{fingerprint}"
+    return f"k:{provider}|{alertname or ''}|{namespace or ''}|{target_resource or ''}"
+
+
+def work_item_id(project_id: str, recurrence_key: str) -> str:
+    digest = hashlib.sha256(f"{project_id}\x1f{recurrence_key}".encode()).hexdigest()
+    return f"wi_{digest[:16]}"
+
+
+def content_preview(
+    stage: str,
+    *,
+    alertname: str | None,
+    severity: str | None,
+    namespace: str | None,
+    target_resource: str | None,
+    summary: str | None,
+) -> str:
+    """``[stage] alertname severity namespace/target: summary`` on one line, ≤ 240 chars.
+
+    Callers pass redacted values only.
+    """
+    location = "/".join(part for part in (namespace, target_resource) if part)
+    parts = [part for part in (alertname, severity, location) if part]
+    line = " ".join((f"[{stage}]", *parts))
+    if summary:
+        separator = ": " if parts else " "
+        line = f"{line}{separator}{summary[:_PREVIEW_SOURCE_LIMIT]}"
+    line = " ".join(line.split())
+    if len(line) > PREVIEW_LIMIT:
+        line = line[: PREVIEW_LIMIT - 1].rstrip() + "…"
+    return line
+
+
+def _redact(text: str | None) -> tuple[str | None, int]:
+    if not text:
+        return text, 0
+    return redact_text(text)
+
+
+def _redact_map(value: dict[str, Any]) -> tuple[Any, int]:
+    if not value:
+        return {}, 0
+    return redact_json(value)
+
+
+def _fit(value: str, limit: int) -> str:
+    if len(value) <= limit:
+        return value
+    digest = hashlib.sha256(value.encode()).hexdigest()[:_HASH_SUFFIX]
+    return f"{value[: limit - _HASH_SUFFIX - 1]}~{digest}"
+
+
+def _fit_opt(value: str | None) -> str | None:
+    return None if value is None else _fit(value, NAME_LIMIT)

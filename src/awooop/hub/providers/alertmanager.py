@@ -1,0 +1,22 @@
+"""Prometheus Alertmanager webhook (payload version 4): one item per alert."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from awooop.hub.providers._common import compact_refs
+from awooop.hub.providers._prometheus import AlertView, Flavor, alert_refs, parse_family
+from awooop.hub.providers.base import ParsedItem
+
+
+def _refs(view: AlertView) -> dict[str, dict[str, str]]:
+    return compact_refs({"alert": alert_refs(view, with_silence=True)})
+
+
+_FLAVOR = Flavor(title="Alertmanager", refs=_refs)
+
+
+def parse_alertmanager(body: Any, headers: Mapping[str, str]) -> list[ParsedItem]:
+    """Alertmanager does not sign bodies; its headers carry nothing the items need."""
+    return parse_family(body, _FLAVOR)

@@ -1,0 +1,109 @@
+"""Redaction of JSON-like values: dicts, lists, tuples and scalars, never mutated in place.
+
+The structure adds context text lacks: a value under ``"password"`` is secret whatever
+it looks like, ``[["Authorization", "Bearer …"]]`` header pairs (Sentry) and
+``{"name": "DB_PASSWORD", "value": …}`` entries (Kubernetes env) name their secret in a
+sibling. Values under operational id keys (``trace_id``, ``fingerprint`` …) are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from awooop.hub.redaction import kinds
+from awooop.hub.redaction.keys import KEEP, classify_key, secret_kind_for_key
+from awooop.hub.redaction.text import clean_cache, redact_text
+from awooop.hub.redaction.validators import is_placeholder
+
+_NAME_FIELDS: Final = ("name", "key")
+_SCALARS: Final = frozenset((int, float, bool, type(None)))
+
+
+def _secret_value(value: Any, kind: str) -> tuple[Any, int]:
+    """Replace a value whose label names a secret, unless there is nothing to hide."""
+    if value is None or isinstance(value, bool) or value in ("", [], {}):
+        return value, 0
+    if isinstance(value, str) and (kinds.is_marker(value) or is_placeholder(value)):
+        return value, 0
+    return kinds.marker(kind), 1
+
+
+def _sibling_kind(mapping: dict[Any, Any]) -> str | None:
+    """Kind named by a ``name``/``key`` sibling of a ``value`` field, if any."""
+    for field in _NAME_FIELDS:
+        label = mapping.get(field)
+        if isinstance(label, str):
+            kind = secret_kind_for_key(label)
+            if kind is not None:
+                return kind
+    return None
+
+
+def _redact_value(value: Any) -> tuple[Any, int]:
+    """Type dispatch for the hot path: exact types first, then the general case."""
+    kind = type(value)
+    if kind is str:
+        if value in clean_cache:
+            return value, 0
+        return redact_text(value)
+    if kind is dict:
+        return _redact_dict(value)
+    if kind is list:
+        return _redact_sequence(value)
+    if kind in _SCALARS:
+        return value, 0
+    return redact_json(value)
+
+
+def _redact_dict(mapping: dict[Any, Any]) -> tuple[dict[Any, Any], int]:
+    value_kind = _sibling_kind(mapping) if "value" in mapping else None
+    result: dict[Any, Any] = {}
+    total = 0
+    for key, value in mapping.items():
+        label = classify_key(key) if type(key) is str else None
+        if key == "value" and value_kind is not None:
+            label = value_kind
+        if label is None:
+            result[key], count = _redact_value(value)
+        elif label == KEEP and type(value) is str:
+            result[key], count = value, 0
+        elif label == KEEP:
+            result[key], count = _redact_value(value)
+        else:
+            result[key], count = _secret_value(value, label)
+        total += count
+    return result, total
+
+
+def _redact_sequence(items: list[Any] | tuple[Any, ...]) -> tuple[list[Any], int]:
+    # ["Authorization", "Bearer …"]: a two-item header/tag pair labels its own value.
+    if len(items) == 2 and type(items[0]) is str and type(items[1]) is str:
+        kind = secret_kind_for_key(items[0])
+        if kind is not None:
+            value, count = _secret_value(items[1], kind)
+            return [items[0], value], count
+    result: list[Any] = []
+    total = 0
+    for item in items:
+        redacted, count = _redact_value(item)
+        result.append(redacted)
+        total += count
+    return result, total
+
+
+def redact_json(value: Any) -> tuple[Any, int]:
+    """Return a redacted copy of ``value`` and the number of replacements.
+
+    Strings go through :func:`redact_text`; dict keys and non-string scalars are
+    returned unchanged; containers (dicts, lists, tuples) are always copied.
+    """
+    if isinstance(value, str):
+        return redact_text(str(value))
+    if isinstance(value, dict):
+        return _redact_dict(value)
+    if isinstance(value, list):
+        return _redact_sequence(value)
+    if isinstance(value, tuple):
+        items, count = _redact_sequence(value)
+        return tuple(items), count
+    return value, 0

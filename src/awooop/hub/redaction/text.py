@@ -1,0 +1,54 @@
+"""Free-text redaction: log lines, annotations, exception messages, chat text."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from awooop.hub.redaction import kinds
+from awooop.hub.redaction.engine import RuleTable
+from awooop.hub.redaction.rules import RULES
+
+_TABLE: Final = RuleTable(RULES)
+
+# Strings that cannot hold anything the rules look for: one word of letters, a short
+# lower-case label ("checkout-api", "prod-eu-1"), a small number, an ISO timestamp, a hex id
+# or a UUID. Alert payloads are mostly made of these, so they skip the rule table entirely.
+_INERT: Final = re.compile(
+    r"[A-Za-z][A-Za-z_.\-]{0,63}"
+    r"|[a-z][a-z0-9_.\-]{0,39}"
+    r"|[1-9]\d{0,11}(?:\.\d+)?"
+    r"|\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+\-]\d\d:?\d\d)?)?"
+    r"|(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+# Clean strings seen recently. Only strings with no finding are remembered, so the cache
+# never holds a secret; alert payloads repeat label values and annotations constantly.
+_CLEAN_CACHE_LIMIT: Final = 16_384
+_CLEAN_CACHE_MAX_LEN: Final = 1_024
+clean_cache: dict[str, None] = {}
+"""Strings known to need no redaction (read directly by the structured walk)."""
+
+
+def clear_clean_cache() -> None:
+    """Forget the remembered clean strings (benchmarks measure the cold path with it)."""
+    clean_cache.clear()
+
+
+def redact_text(text: str) -> tuple[str, int]:
+    """Return ``text`` with secrets and personal data replaced, and the replacement count."""
+    if len(text) < 3 or text in clean_cache or text.isalpha() or _INERT.fullmatch(text) is not None:
+        return text, 0
+    redacted, count = _TABLE.run(text)
+    if not count and len(text) <= _CLEAN_CACHE_MAX_LEN:
+        if len(clean_cache) >= _CLEAN_CACHE_LIMIT:
+            clean_cache.clear()
+        clean_cache[text] = None
+    return redacted, count
+
+
+def redaction_kinds(text: str) -> list[str]:
+    """Kinds of the markers ``redact_text`` puts into ``text``, in order of appearance."""
+    redacted, _ = redact_text(text)
+    return [found.group(1) for found in kinds.MARKER_RE.finditer(redacted)]

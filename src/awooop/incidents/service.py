@@ -1,0 +1,84 @@
+"""Incidents for operators: list (newest first, cursor) and detail.
+
+Returns ``IncidentPage`` (``items``: ``IncidentRead``, opaque ``next_cursor``) and
+``IncidentDetailRead`` (an incident with its runs and newest events). Incidents are opened and
+resolved only by routing (runs/routing.py); nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awooop.errors import BadRequest, NotFound
+from awooop.incidents import repository
+from awooop.incidents.schemas import (
+    IncidentDetailRead,
+    IncidentEventRead,
+    IncidentPage,
+    IncidentRead,
+    IncidentRunRead,
+)
+from awooop.models import Incident
+from awooop.runs.cursor import decode_cursor, encode_cursor
+
+STATUSES = (repository.OPEN, repository.RESOLVED)
+MAX_PAGE = 200
+DETAIL_RUN_LIMIT = 50
+DETAIL_EVENT_LIMIT = 50
+
+
+async def list_incidents(
+    session: AsyncSession,
+    *,
+    projects: Collection[str] | None,
+    status: str | None = None,
+    recurrence_key: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> IncidentPage:
+    """Newest opened first. ``projects`` None = every project (the caller has checked the scope)."""
+    if status is not None and status not in STATUSES:
+        raise BadRequest(f"status must be open or resolved, not {status!r}", field="status")
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    before = None
+    if cursor is not None:
+        at, seq = decode_cursor(cursor)
+        if not isinstance(seq, int):
+            raise BadRequest("cursor does not belong to the incidents list", field="cursor")
+        before = (at, seq)
+    rows = await repository.list_incidents(
+        session, projects=projects, status=status, recurrence_key=recurrence_key, before=before, limit=limit + 1
+    )
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].opened_at, page[-1].seq) if len(rows) > limit else None
+    return IncidentPage(items=[IncidentRead.model_validate(i) for i in page], limit=limit, next_cursor=next_cursor)
+
+
+async def _visible(session: AsyncSession, incident_id: str, projects: Collection[str] | None) -> Incident:
+    incident = await repository.get_incident(session, incident_id)
+    # Another project's incident is "not found": ids must not leak across tenants.
+    if incident is None or (projects is not None and incident.project_id not in projects):
+        raise NotFound(f"incident {incident_id} not found")
+    return incident
+
+
+async def require_incident(
+    session: AsyncSession, incident_id: str, *, projects: Collection[str] | None
+) -> IncidentRead:
+    return IncidentRead.model_validate(await _visible(session, incident_id, projects))
+
+
+async def get_incident_detail(
+    session: AsyncSession, incident_id: str, *, projects: Collection[str] | None
+) -> IncidentDetailRead:
+    incident = await _visible(session, incident_id, projects)
+    runs = await repository.list_incident_runs(session, incident_id, DETAIL_RUN_LIMIT)
+    events = await repository.list_incident_events(session, incident, DETAIL_EVENT_LIMIT)
+    return IncidentDetailRead(
+        **IncidentRead.model_validate(incident).model_dump(),
+        runs=[IncidentRunRead.model_validate(r) for r in runs],
+        events=[IncidentEventRead.model_validate(e) for e in events],
+    )

@@ -1,0 +1,311 @@
+"""Routing of original events inside the intake transaction (SPEC §3 "Routing").
+
+The hub calls ``route_events`` for ORIGINAL events only, possibly a batch of many deliveries.
+Events are handled in order (a firing then a resolved of one key in one batch works), with batched
+lookups: one query for the open incidents of every key in the batch, one for their unfinished
+runs, the project's playbooks once (only when a firing needs them), one INSERT for the incidents
+the batch opens, one UPDATE for the events' links, one INSERT for the notifications.
+
+* heartbeat → one completed shadow run (agent ``awooop-heartbeat``, queued→running→completed
+  in its history, no repair outcome); no incident, no notification.
+* firing → the open incident of its recurrence key, or a new one (``incident_opened``); then the
+  unfinished run of the key if there is one, else a run from the first matching playbook
+  (``approval_wait`` when it needs approval).
+* resolved → the incident resolves once none of its fingerprints still fires
+  (``incident_resolved``); the event is linked to the key's unfinished run, if any.
+* message / edited (chat) → stored only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from awooop.core.clock import as_utc
+from awooop.incidents import repository as incidents
+from awooop.models import ChannelEvent, Incident, Run
+from awooop.notify.outbox import NewMessage, enqueue
+from awooop.runs import repository
+from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
+from awooop.runs.service import NewRun, RunWriter
+from awooop.runs.states import AWAITING_APPROVAL, COMPLETED, QUEUED, RUNNING
+
+HEARTBEAT_AGENT = "awooop-heartbeat"
+ROUTER_ACTOR = "awooop-router"
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+TITLE_MAX = 512
+
+
+def event_attributes(event: ChannelEvent) -> dict[str, Any]:
+    """What playbooks match on."""
+    return {
+        "provider": event.provider,
+        "alertname": event.alertname,
+        "severity": event.severity,
+        "namespace": event.namespace,
+        "target_resource": event.target_resource,
+        "labels": event.labels or {},
+    }
+
+
+def incident_title(event: ChannelEvent) -> str:
+    where = "/".join(p for p in (event.namespace, event.target_resource) if p)
+    if event.alertname:
+        title = f"{event.alertname} on {where}" if where else event.alertname
+    else:
+        title = event.content_preview or event.recurrence_key or "alert"
+    return title[:TITLE_MAX]
+
+
+def _marker(event: ChannelEvent) -> str:
+    """What an incident tracks as still firing: the fingerprint, or the key when there is none."""
+    return event.fingerprint or event.recurrence_key or ""
+
+
+@dataclass
+class _Batch:
+    session: AsyncSession
+    project_id: str
+    open_incidents: dict[str, Incident] = field(default_factory=dict)
+    opened_here: set[str] = field(default_factory=set)  # incident ids this batch opened
+    unfinished: dict[str, Run] = field(default_factory=dict)
+    playbooks: list[PlaybookSpec] | None = None
+    links: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    messages: list[NewMessage] = field(default_factory=list)
+    writer: RunWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = RunWriter(self.session)
+
+    def link(self, event: ChannelEvent, *, run_id: uuid.UUID | None = None, incident_id: str | None = None) -> None:
+        entry = self.links.setdefault(
+            event.id, {"id": event.id, "run_id": event.run_id, "incident_id": event.incident_id}
+        )
+        if run_id is not None:
+            entry["run_id"] = run_id
+            set_committed_value(event, "run_id", run_id)
+        if incident_id is not None:
+            entry["incident_id"] = incident_id
+            set_committed_value(event, "incident_id", incident_id)
+
+    async def matching_playbook(self, event: ChannelEvent) -> PlaybookSpec | None:
+        if self.playbooks is None:
+            self.playbooks = await list_playbooks(self.session, self.project_id)
+        return match_playbook(self.playbooks, event_attributes(event))
+
+
+def _new_incident_row(project_id: str, event: ChannelEvent) -> dict[str, Any]:
+    return {
+        "project_id": project_id,
+        "title": incident_title(event),
+        "severity": event.severity,
+        "recurrence_key": event.recurrence_key,
+        "firing_fingerprints": [_marker(event)],
+        "opened_at": as_utc(event.received_at),
+        "resolved_at": None,
+    }
+
+
+async def _open_incidents(batch: _Batch, firsts: Sequence[ChannelEvent]) -> None:
+    """Open one incident per key for ``firsts`` (first firing events); keep a racer's if it won."""
+    if not firsts:
+        return
+    created = await incidents.insert_open_incidents(
+        batch.session, [_new_incident_row(batch.project_id, e) for e in firsts]
+    )
+    batch.opened_here.update(i.id for i in created if i.id is not None)
+    keys = [e.recurrence_key for e in firsts if e.recurrence_key is not None]
+    batch.open_incidents.update({i.recurrence_key: i for i in created})
+    missing = [k for k in keys if k not in batch.open_incidents]
+    if missing:  # another transaction opened them first: attach to theirs
+        batch.open_incidents.update(await incidents.lock_open_incidents(batch.session, batch.project_id, missing))
+
+
+def _first_firings(events: Sequence[ChannelEvent], open_keys: set[str]) -> list[ChannelEvent]:
+    """Per key without an open incident, its first event in the batch when that event is a firing."""
+    firsts: dict[str, ChannelEvent] = {}
+    seen: set[str] = set()
+    for event in events:
+        key = event.recurrence_key
+        if key is None or key in seen or key in open_keys:
+            continue
+        seen.add(key)
+        if event.stage == "firing":
+            firsts[key] = event
+    return list(firsts.values())
+
+
+def _opened_payload(incident: Incident, event: ChannelEvent, run: Run | None) -> dict[str, Any]:
+    return {
+        "incident_id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "recurrence_key": incident.recurrence_key,
+        "provider": event.provider,
+        "alertname": event.alertname,
+        "namespace": event.namespace,
+        "target_resource": event.target_resource,
+        "preview": event.content_preview,
+        "source_url": event.source_url,
+        "opened_at": as_utc(incident.opened_at).isoformat(),
+        "run": None
+        if run is None
+        else {
+            "id": str(run.id),
+            "state": run.state,
+            "agent_id": run.agent_id,
+            "playbook_id": run.playbook_id,
+            "action": run.action,
+        },
+    }
+
+
+def _approval_payload(run: Run, incident: Incident, event: ChannelEvent) -> dict[str, Any]:
+    return {
+        "run_id": str(run.id),
+        "incident_id": incident.id,
+        "title": incident.title,
+        "severity": event.severity,
+        "playbook_id": run.playbook_id,
+        "agent_id": run.agent_id,
+        "action": run.action,
+        "mode": run.mode,
+        "preview": event.content_preview,
+        "source_url": event.source_url,
+    }
+
+
+def _resolved_payload(incident: Incident) -> dict[str, Any]:
+    return {
+        "incident_id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "recurrence_key": incident.recurrence_key,
+        "opened_at": as_utc(incident.opened_at).isoformat(),
+        "resolved_at": as_utc(incident.resolved_at).isoformat() if incident.resolved_at else None,
+    }
+
+
+def _route_heartbeat(batch: _Batch, event: ChannelEvent) -> None:
+    run = batch.writer.add(
+        NewRun(
+            project_id=batch.project_id,
+            agent_id=HEARTBEAT_AGENT,
+            mode="shadow",
+            actor=ROUTER_ACTOR,
+            at=as_utc(event.received_at),
+            path=(QUEUED, RUNNING, COMPLETED),
+            action="record-heartbeat",
+            recurrence_key=event.recurrence_key,
+            trigger_event_id=event.id,
+            note=f"{event.provider or 'provider'} heartbeat recorded; nothing to repair",
+        )
+    )
+    batch.link(event, run_id=run.id)
+
+
+def _start_run(batch: _Batch, event: ChannelEvent, incident: Incident, playbook: PlaybookSpec) -> Run:
+    path = (QUEUED, AWAITING_APPROVAL) if playbook.requires_approval else (QUEUED,)
+    run = batch.writer.add(
+        NewRun(
+            project_id=batch.project_id,
+            agent_id=playbook.agent_id,
+            mode=playbook.mode,
+            actor=ROUTER_ACTOR,
+            at=as_utc(event.received_at),
+            path=path,
+            playbook_id=playbook.id,
+            action=playbook.action,
+            recurrence_key=event.recurrence_key,
+            incident_id=incident.id,
+            trigger_event_id=event.id,
+            note=f"playbook {playbook.id} matched {event.alertname or event.recurrence_key}",
+        )
+    )
+    if playbook.requires_approval:
+        batch.messages.append(
+            NewMessage(batch.project_id, "approval_wait", str(run.id), _approval_payload(run, incident, event))
+        )
+    return run
+
+
+async def _route_firing(batch: _Batch, event: ChannelEvent, key: str) -> None:
+    incident = batch.open_incidents.get(key)
+    if incident is None:  # resolved earlier in this batch and firing again
+        await _open_incidents(batch, [event])
+        incident = batch.open_incidents[key]
+    marker = _marker(event)
+    if marker not in incident.firing_fingerprints:
+        incident.firing_fingerprints = [*incident.firing_fingerprints, marker]
+    if SEVERITY_RANK.get(event.severity or "", -1) > SEVERITY_RANK.get(incident.severity or "", -1):
+        incident.severity = event.severity
+    assert incident.id is not None
+    batch.link(event, incident_id=incident.id)
+    run = batch.unfinished.get(key)
+    if run is None:
+        playbook = await batch.matching_playbook(event)
+        if playbook is not None:
+            run = _start_run(batch, event, incident, playbook)
+            batch.unfinished[key] = run
+    if run is not None:
+        batch.link(event, run_id=run.id)
+    if incident.id in batch.opened_here:
+        batch.opened_here.discard(incident.id)  # announce once, with the run it started
+        batch.messages.append(
+            NewMessage(batch.project_id, "incident_opened", incident.id, _opened_payload(incident, event, run))
+        )
+
+
+def _route_resolved(batch: _Batch, event: ChannelEvent, key: str, at: datetime) -> None:
+    incident = batch.open_incidents.get(key)
+    if incident is not None:
+        assert incident.id is not None
+        batch.link(event, incident_id=incident.id)
+        remaining = [m for m in incident.firing_fingerprints if m != _marker(event)]
+        if remaining != incident.firing_fingerprints:
+            incident.firing_fingerprints = remaining
+        if not remaining:
+            incident.status = incidents.RESOLVED
+            incident.resolved_at = at
+            del batch.open_incidents[key]
+            batch.messages.append(
+                NewMessage(batch.project_id, "incident_resolved", incident.id, _resolved_payload(incident))
+            )
+    run = batch.unfinished.get(key)
+    if run is not None:
+        batch.link(event, run_id=run.id)
+
+
+async def _flush_links(batch: _Batch) -> None:
+    if batch.links:
+        await batch.session.execute(update(ChannelEvent), list(batch.links.values()))
+
+
+async def route_events(session: AsyncSession, project_id: str, events: Sequence[ChannelEvent]) -> None:
+    """Route originals (never duplicates): heartbeats, firing, resolved; chat is stored only."""
+    alerts = [e for e in events if e.stage in ("firing", "resolved") and e.recurrence_key]
+    if not alerts and not any(e.stage == "heartbeat" for e in events):
+        return
+    batch = _Batch(session, project_id)
+    keys = {e.recurrence_key for e in alerts if e.recurrence_key is not None}
+    if keys:
+        batch.open_incidents = await incidents.lock_open_incidents(session, project_id, keys)
+        await _open_incidents(batch, _first_firings(alerts, set(batch.open_incidents)))
+        batch.unfinished = await repository.unfinished_runs_by_key(session, project_id, keys)
+    for event in events:
+        if event.stage == "heartbeat":
+            _route_heartbeat(batch, event)
+        elif event.stage == "firing" and event.recurrence_key:
+            await _route_firing(batch, event, event.recurrence_key)
+        elif event.stage == "resolved" and event.recurrence_key:
+            _route_resolved(batch, event, event.recurrence_key, as_utc(event.received_at))
+    await batch.writer.flush()
+    await _flush_links(batch)
+    await enqueue(session, batch.messages)

@@ -1,0 +1,319 @@
+"""SQL of the recurrence read model and the work-item history. Every query is served by an index:
+the event window walks (project_id, channel_type[, provider], received_at, id) newest first, runs and
+incidents are looked up only for the recurrence keys found in that window."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, any_, bindparam, case, false, func, null, or_, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from awooop.core.clock import as_utc
+from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, WorkItemRecord
+
+ALERT_CHANNEL = "alert"
+UNFINISHED_STATES = ("queued", "running", "awaiting_approval")
+
+
+def _among(session: AsyncSession, column: InstrumentedAttribute[Any], values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN values``. On PostgreSQL one array parameter (``= ANY($1)``) keeps the statement text the
+    same whatever the count, so asyncpg reuses its prepared statement instead of parsing a new one each call."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+@dataclass(frozen=True, slots=True)
+class WindowEvent:
+    """One event of the recurrence window: the columns the read model needs, in WINDOW_COLUMNS order
+    (rows unpack positionally; the large envelope columns stay on disk), plus two looked-up links."""
+
+    id: uuid.UUID
+    project_id: str
+    provider: str | None
+    stage: str
+    provider_event_id: str
+    content_preview: str | None
+    has_source_envelope: bool
+    source_refs: Mapping[str, Any]
+    source_ref_count: int
+    labels: Mapping[str, Any]
+    alertname: str | None
+    severity: str | None
+    namespace: str | None
+    target_resource: str | None
+    fingerprint: str | None
+    recurrence_key: str | None
+    is_duplicate: bool
+    duplicate_of: uuid.UUID | None
+    run_id: uuid.UUID | None
+    incident_id: str | None
+    received_at: datetime
+    original_run_id: uuid.UUID | None  # a duplicate's original's run
+    latest_live_run_id: uuid.UUID | None  # L of the event's recurrence key, however old
+
+    @property
+    def is_original_firing(self) -> bool:
+        return self.stage == "firing" and not self.is_duplicate
+
+    def has_refs(self, kind: str) -> bool:
+        return isinstance(self.source_refs, Mapping) and bool(self.source_refs.get(kind))
+
+
+_original = aliased(ChannelEvent, name="original")
+_ORIGINAL_RUN = (
+    select(_original.run_id).where(_original.id == ChannelEvent.duplicate_of).correlate(ChannelEvent).scalar_subquery()
+)
+# One backward step of runs (project_id, recurrence_key, created_at) per event; heartbeats are skipped
+# (CASE is lazy) because their keys hold only shadow runs, which the probe would walk to the end.
+_LATEST_LIVE_RUN = case(
+    (ChannelEvent.stage == "heartbeat", null()),
+    else_=select(Run.id)
+    .where(
+        Run.project_id == ChannelEvent.project_id,
+        Run.recurrence_key == ChannelEvent.recurrence_key,
+        Run.mode != "shadow",
+    )
+    # created_at alone: an id tie-break would make SQLite sort every run of the key per probe.
+    .order_by(Run.created_at.desc())
+    .limit(1)
+    .correlate(ChannelEvent)
+    .scalar_subquery(),
+)
+_PLAIN_FIELDS = tuple(
+    name for name in WindowEvent.__dataclass_fields__ if name not in ("original_run_id", "latest_live_run_id")
+)
+WINDOW_COLUMNS = (*(getattr(ChannelEvent, name) for name in _PLAIN_FIELDS), _ORIGINAL_RUN, _LATEST_LIVE_RUN)
+
+
+async def fetch_playbook_specs(session: AsyncSession, project_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+    """Playbook specs of several projects in match order, in one statement (runs.playbooks validates them)."""
+    if not project_ids:
+        return {}
+    query = (
+        select(Playbook.project_id, Playbook.spec)
+        .where(_among(session, Playbook.project_id, project_ids))
+        .order_by(Playbook.project_id, Playbook.position)
+    )
+    found: dict[str, list[dict[str, Any]]] = {project_id: [] for project_id in project_ids}
+    for project_id, spec in (await session.execute(query)).all():
+        found[project_id].append(spec)
+    return found
+
+
+async def list_project_ids(session: AsyncSession) -> list[str]:
+    return list((await session.scalars(select(Project.id).order_by(Project.id))).all())
+
+
+def _newest_alert_ids(project_id: str | None, provider: str | None, limit: int) -> Select[tuple[uuid.UUID, datetime]]:
+    query = select(ChannelEvent.id, ChannelEvent.received_at).where(ChannelEvent.channel_type == ALERT_CHANNEL)
+    if project_id is not None:
+        query = query.where(ChannelEvent.project_id == project_id)
+    if provider is not None:
+        query = query.where(ChannelEvent.provider == provider)
+    return query.order_by(ChannelEvent.received_at.desc(), ChannelEvent.id.desc()).limit(limit)
+
+
+async def fetch_window_events(
+    session: AsyncSession, *, projects: Sequence[str] | None, provider: str | None, limit: int
+) -> list[WindowEvent]:
+    """The newest ``limit`` alert events, newest first.
+
+    With a project list each project walks its own index range (at most ``limit`` entries) and the merged
+    newest ``limit`` win: an ``IN`` list would force both engines to sort every matching row instead.
+    """
+    if projects is None:
+        newest = _newest_alert_ids(None, provider, limit).subquery("newest")
+    elif len(projects) == 1:
+        newest = _newest_alert_ids(projects[0], provider, limit).subquery("newest")
+    elif not projects:
+        return []
+    else:
+        parts = [_newest_alert_ids(project, provider, limit).subquery(f"p{n}") for n, project in enumerate(projects)]
+        merged = union_all(*(select(part.c.id, part.c.received_at) for part in parts)).subquery("merged")
+        newest = (
+            select(merged.c.id, merged.c.received_at)
+            .order_by(merged.c.received_at.desc(), merged.c.id.desc())
+            .limit(limit)
+            .subquery("newest")
+        )
+    query = (
+        select(*WINDOW_COLUMNS)
+        .where(ChannelEvent.id.in_(select(newest.c.id)))
+        .order_by(ChannelEvent.received_at.desc(), ChannelEvent.id.desc())
+    )
+    return [WindowEvent(*row) for row in (await session.execute(query)).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedRun:
+    """The columns of a run the read model shows (plain rows: no ORM identity map for hundreds of runs)."""
+
+    id: uuid.UUID
+    project_id: str
+    recurrence_key: str | None
+    state: str
+    mode: str
+    agent_id: str
+    repair_outcome: str | None
+    incident_id: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+LINKED_RUN_COLUMNS = (
+    Run.id,
+    Run.project_id,
+    Run.recurrence_key,
+    Run.state,
+    Run.mode,
+    Run.agent_id,
+    Run.repair_outcome,
+    Run.incident_id,
+    Run.created_at,
+    Run.finished_at,
+)
+
+
+async def fetch_group_runs(
+    session: AsyncSession,
+    *,
+    keys_by_project: Mapping[str, Collection[str]],
+    since: datetime,
+    run_ids: Collection[uuid.UUID],
+) -> list[LinkedRun]:
+    """Runs of the window's keys created since the window began, plus the runs named by id."""
+    conditions = [
+        and_(Run.project_id == project, _among(session, Run.recurrence_key, keys), Run.created_at >= since)
+        for project, keys in keys_by_project.items()
+        if keys
+    ]
+    if run_ids:
+        conditions.append(_among(session, Run.id, run_ids))
+    if not conditions:
+        return []
+    query = select(*LINKED_RUN_COLUMNS).where(or_(*conditions))
+    return [LinkedRun(*row) for row in (await session.execute(query)).all()]
+
+
+async def newest_original_firings_after_repairs(
+    session: AsyncSession, run_ids: Collection[uuid.UUID]
+) -> dict[tuple[str, str], datetime]:
+    """For each given run, the newest original firing of its key after the run finished, if any.
+
+    One statement of constant shape (the IN list expands): per run, a backward walk of
+    (project_id, recurrence_key, received_at) that stops at the first original firing or at the
+    run's finish, so it reads only the key's events since its repair.
+    """
+    if not run_ids:
+        return {}
+    fired = (
+        select(ChannelEvent.received_at)
+        .where(
+            ChannelEvent.project_id == Run.project_id,
+            ChannelEvent.recurrence_key == Run.recurrence_key,
+            ChannelEvent.received_at > Run.finished_at,
+            ChannelEvent.is_duplicate == false(),
+            ChannelEvent.stage == "firing",
+        )
+        .order_by(ChannelEvent.received_at.desc())
+        .limit(1)
+        .correlate(Run)
+        .scalar_subquery()
+    )
+    query = select(Run.project_id, Run.recurrence_key, fired).where(_among(session, Run.id, run_ids))
+    found: dict[tuple[str, str], datetime] = {}
+    for project_id, recurrence_key, received_at in (await session.execute(query)).all():
+        if received_at is not None and recurrence_key is not None:
+            found[(project_id, recurrence_key)] = as_utc(received_at)
+    return found
+
+
+async def list_runs_in_flight(session: AsyncSession, *, project_id: str, recurrence_key: str) -> Sequence[Run]:
+    query = (
+        select(Run)
+        .where(
+            Run.project_id == project_id,
+            Run.state.in_(UNFINISHED_STATES),
+            Run.recurrence_key == recurrence_key,
+        )
+        .order_by(Run.created_at.desc())
+    )
+    return (await session.scalars(query)).all()
+
+
+async def count_failed_repairs(
+    session: AsyncSession, *, project_id: str, recurrence_key: str, finished_since: datetime, created_since: datetime
+) -> int:
+    """Live runs of a key that failed (state or repair outcome) and finished since ``finished_since``.
+
+    ``created_since`` bounds the index range; runs live minutes, not days.
+    """
+    query = select(func.count()).where(
+        Run.project_id == project_id,
+        Run.recurrence_key == recurrence_key,
+        Run.created_at >= created_since,
+        Run.mode != "shadow",
+        Run.finished_at >= finished_since,
+        or_(Run.state == "failed", Run.repair_outcome == "failed"),
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def get_latest_incident(session: AsyncSession, *, project_id: str, recurrence_key: str) -> Incident | None:
+    query = (
+        select(Incident)
+        .where(Incident.project_id == project_id, Incident.recurrence_key == recurrence_key)
+        .order_by(Incident.opened_at.desc(), Incident.seq.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def fetch_events(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> Sequence[ChannelEvent]:
+    if not event_ids:
+        return []
+    query = (
+        select(ChannelEvent)
+        .where(_among(session, ChannelEvent.id, event_ids))
+        .order_by(ChannelEvent.received_at.desc(), ChannelEvent.id.desc())
+    )
+    return (await session.scalars(query)).all()
+
+
+async def add_record(session: AsyncSession, record: WorkItemRecord) -> WorkItemRecord:
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def get_latest_dry_run(session: AsyncSession, *, project_id: str, work_item_id: str) -> WorkItemRecord | None:
+    query = (
+        select(WorkItemRecord)
+        .where(
+            WorkItemRecord.work_item_id == work_item_id,
+            WorkItemRecord.project_id == project_id,
+            WorkItemRecord.kind == "dry_run",
+        )
+        .order_by(WorkItemRecord.created_at.desc(), WorkItemRecord.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def list_records(
+    session: AsyncSession, *, projects: Sequence[str] | None, work_item_id: str, limit: int
+) -> Sequence[WorkItemRecord]:
+    """History of a work item, newest first (served by (work_item_id, created_at))."""
+    query = select(WorkItemRecord).where(WorkItemRecord.work_item_id == work_item_id)
+    if projects is not None:
+        query = query.where(WorkItemRecord.project_id.in_(list(projects)))
+    query = query.order_by(WorkItemRecord.created_at.desc(), WorkItemRecord.id.desc()).limit(limit)
+    return (await session.scalars(query)).all()

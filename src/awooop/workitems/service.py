@@ -1,0 +1,298 @@
+"""Recurrence read model and work items: preview (reads only), dry-run and handoff (append one history
+record each, change nothing else), history. The console and the API call these; services flush, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awooop.core import clock
+from awooop.core.ids import uuid7
+from awooop.errors import NotFound
+from awooop.models import WorkItemRecord
+from awooop.operators.principal import AwoooPOperatorPrincipal
+from awooop.workitems import classify, preflight, proposal, recurrence, repository
+from awooop.workitems.classify import RecurrenceWorkItemHandoffKind, RecurrenceWorkItemMode, ResolvedWorkItemMode
+from awooop.workitems.schemas import (
+    ChannelEventRecurrenceItem,
+    OperatorRef,
+    PreflightCheck,
+    RecurrenceWorkItemDryRunResponse,
+    RecurrenceWorkItemHandoffResponse,
+    RecurrenceWorkItemHistoryResponse,
+    RecurrenceWorkItemPreviewResponse,
+    RecurrenceWorkItemRead,
+    WorkItemGuarantees,
+    WorkItemHistoryRecord,
+)
+
+NOT_FOUND = "recurrence_work_item_not_found"
+HISTORY_LOOKUP_LIMIT = 300
+NO_DRY_RUN_WARNING = "no dry-run was recorded for this work item before this handoff; its checks were not reviewed"
+
+__all__ = [
+    "RecurrenceWorkItemHandoffKind",
+    "RecurrenceWorkItemMode",
+    "fetch_channel_event_dossier_recurrence",
+    "fetch_recurrence_work_item_dry_run",
+    "fetch_recurrence_work_item_handoff",
+    "fetch_recurrence_work_item_history",
+    "fetch_recurrence_work_item_preview",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """One work item with everything preview, dry-run and handoff show."""
+
+    group: recurrence.RecurrenceGroup
+    item: ChannelEventRecurrenceItem
+    work_item: RecurrenceWorkItemRead
+    facts: preflight.PreflightFacts
+    requested_mode: RecurrenceWorkItemMode
+    resolved_mode: ResolvedWorkItemMode
+    checks: list[PreflightCheck]
+    now: datetime
+
+
+async def fetch_channel_event_dossier_recurrence(
+    session: AsyncSession,
+    *,
+    projects: Sequence[str] | None,
+    project_label: str,
+    provider: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Recurrence groups over the newest ``limit`` alert events; ``project_label`` is echoed as project_id."""
+    window = await recurrence.build_window(session, projects=projects, provider=provider, limit=limit)
+    return {
+        "project_id": project_label,
+        "limit": limit,
+        "summary": window.summary,
+        "items": [group.item for group in window.groups],
+    }
+
+
+async def _prepare(
+    session: AsyncSession,
+    *,
+    projects: Sequence[str] | None,
+    work_item_id: str,
+    mode: RecurrenceWorkItemMode,
+    provider: str | None,
+    limit: int,
+) -> _Prepared:
+    window = await recurrence.build_window(session, projects=projects, provider=provider, limit=limit)
+    group = window.find(work_item_id)
+    if group is None or group.work_item is None:
+        raise NotFound(NOT_FOUND, work_item_id=work_item_id)
+    now = clock.utcnow()
+    facts = await preflight.gather_facts(session, group, now=now)
+    playbook_available = facts.playbook is not None and facts.playbook.mode != classify.SHADOW_MODE
+    resolved = classify.resolve_mode(
+        mode, group.status, playbook_available=playbook_available, run_in_flight=bool(facts.runs_in_flight)
+    )
+    checks = preflight.evaluate_checks(group, facts, resolved)
+    item = ChannelEventRecurrenceItem.model_validate(group.item)
+    return _Prepared(group, item, group.work_item, facts, mode, resolved, checks, now)
+
+
+def _common(prepared: _Prepared, *, provider: str | None, limit: int, read_only: bool) -> dict[str, Any]:
+    group = prepared.group
+    return {
+        "project_id": group.project_id,
+        "work_item_id": prepared.work_item.work_item_id,
+        "work_item": prepared.work_item,
+        "requested_mode": prepared.requested_mode,
+        "resolved_mode": prepared.resolved_mode,
+        "next_step": prepared.work_item.next_step,
+        "outcome": preflight.outcome_of(prepared.checks),
+        "checks": prepared.checks,
+        "playbook": preflight.matched_playbook(prepared.facts.playbook),
+        "group": prepared.item,
+        "evidence": preflight.evidence_of(prepared.facts),
+        "guarantees": WorkItemGuarantees(read_only=read_only, history_recorded=not read_only),
+        "provider": provider,
+        "limit": limit,
+        "generated_at": prepared.now,
+    }
+
+
+async def fetch_recurrence_work_item_preview(
+    session: AsyncSession,
+    *,
+    projects: Sequence[str] | None,
+    work_item_id: str,
+    mode: RecurrenceWorkItemMode = "auto",
+    provider: str | None = None,
+    limit: int = 300,
+) -> dict[str, Any]:
+    """Reads only: not even a history record is written."""
+    prepared = await _prepare(
+        session, projects=projects, work_item_id=work_item_id, mode=mode, provider=provider, limit=limit
+    )
+    return RecurrenceWorkItemPreviewResponse(
+        **_common(prepared, provider=provider, limit=limit, read_only=True)
+    ).model_dump()
+
+
+def _new_record(
+    prepared: _Prepared,
+    operator: AwoooPOperatorPrincipal,
+    *,
+    kind: str,
+    body: dict[str, Any],
+    handoff_kind: str | None = None,
+    based_on_id: Any = None,
+) -> WorkItemRecord:
+    group = prepared.group
+    return WorkItemRecord(
+        id=uuid7(),
+        project_id=group.project_id,
+        work_item_id=prepared.work_item.work_item_id,
+        recurrence_key=group.recurrence_key,
+        kind=kind,
+        mode=prepared.requested_mode,
+        resolved_mode=prepared.resolved_mode,
+        handoff_kind=handoff_kind,
+        outcome=preflight.outcome_of(prepared.checks),
+        operator_id=operator.operator_id,
+        auth_method=operator.auth_method,
+        based_on_id=based_on_id,
+        body=body,
+        created_at=prepared.now,
+    )
+
+
+def _snapshot(prepared: _Prepared) -> dict[str, Any]:
+    """The JSON part of a history record every kind shares: what the operator saw."""
+    item = prepared.item
+    return {
+        "work_item": prepared.work_item.model_dump(mode="json"),
+        "checks": [check.model_dump(mode="json") for check in prepared.checks],
+        "evidence_event_ids": [str(event.id) for event in prepared.facts.evidence],
+        "latest_run_id": str(item.latest_run_id) if item.latest_run_id else None,
+        "latest_run_state": item.latest_run_state,
+        "occurrence_total": item.occurrence_total,
+        "latest_received_at": item.latest_received_at.isoformat() if item.latest_received_at else None,
+    }
+
+
+async def fetch_recurrence_work_item_dry_run(
+    session: AsyncSession,
+    *,
+    projects: Sequence[str] | None,
+    work_item_id: str,
+    mode: RecurrenceWorkItemMode,
+    provider: str | None,
+    limit: int,
+    operator: AwoooPOperatorPrincipal,
+) -> dict[str, Any]:
+    """Pre-flight plus what a real execution would do; appends one dry_run record, nothing else."""
+    prepared = await _prepare(
+        session, projects=projects, work_item_id=work_item_id, mode=mode, provider=provider, limit=limit
+    )
+    actions = preflight.planned_actions(
+        prepared.group, prepared.facts, prepared.resolved_mode, prepared.checks, operator_id=operator.operator_id
+    )
+    body = {**_snapshot(prepared), "would_do": [action.model_dump(mode="json") for action in actions]}
+    record = await repository.add_record(session, _new_record(prepared, operator, kind="dry_run", body=body))
+    return RecurrenceWorkItemDryRunResponse(
+        **_common(prepared, provider=provider, limit=limit, read_only=False),
+        dry_run_id=record.id,
+        would_do=actions,
+        blocked_by=[check.id for check in prepared.checks if check.status == "fail"],
+        operator=OperatorRef(operator_id=operator.operator_id, auth_method=operator.auth_method),
+        recorded_at=record.created_at,
+    ).model_dump()
+
+
+async def fetch_recurrence_work_item_handoff(
+    session: AsyncSession,
+    *,
+    projects: Sequence[str] | None,
+    work_item_id: str,
+    mode: RecurrenceWorkItemMode,
+    handoff_kind: RecurrenceWorkItemHandoffKind,
+    provider: str | None,
+    limit: int,
+    operator: AwoooPOperatorPrincipal,
+) -> dict[str, Any]:
+    """Records a ticket proposal or a manual takeover; creates no ticket, changes no incident or run."""
+    prepared = await _prepare(
+        session, projects=projects, work_item_id=work_item_id, mode=mode, provider=provider, limit=limit
+    )
+    group = prepared.group
+    based_on = await repository.get_latest_dry_run(
+        session, project_id=group.project_id, work_item_id=prepared.work_item.work_item_id
+    )
+    based_on_id = based_on.id if based_on is not None else None
+    common = _common(prepared, provider=provider, limit=limit, read_only=False)
+    ticket = takeover = None
+    if handoff_kind == "ticket_proposal":
+        ticket = proposal.render_ticket_proposal(
+            work_item=prepared.work_item,
+            group=prepared.item,
+            checks=prepared.checks,
+            evidence=common["evidence"],
+            based_on_id=str(based_on_id) if based_on_id else None,
+        )
+    else:
+        takeover = proposal.render_manual_takeover(
+            work_item=prepared.work_item,
+            group=prepared.item,
+            checks=prepared.checks,
+            operator_id=operator.operator_id,
+            auth_method=operator.auth_method,
+            at=prepared.now,
+        )
+    document = ticket if ticket is not None else takeover
+    assert document is not None
+    warning = None if based_on_id else NO_DRY_RUN_WARNING
+    body = {**_snapshot(prepared), handoff_kind: document.model_dump(mode="json"), "warning": warning}
+    record = await repository.add_record(
+        session,
+        _new_record(prepared, operator, kind="handoff", body=body, handoff_kind=handoff_kind, based_on_id=based_on_id),
+    )
+    return RecurrenceWorkItemHandoffResponse(
+        **common,
+        handoff_id=record.id,
+        handoff_kind=handoff_kind,
+        based_on_id=based_on_id,
+        warning=warning,
+        ticket_proposal=ticket,
+        manual_takeover=takeover,
+        operator=OperatorRef(operator_id=operator.operator_id, auth_method=operator.auth_method),
+        recorded_at=record.created_at,
+    ).model_dump()
+
+
+async def fetch_recurrence_work_item_history(
+    session: AsyncSession,
+    *,
+    projects: Sequence[str] | None,
+    work_item_id: str,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """Dry-runs and handoffs, newest first. A work item with no history yet answers an empty list while
+    it is still in the read model; an id known nowhere in the caller's projects is not found."""
+    records = await repository.list_records(session, projects=projects, work_item_id=work_item_id, limit=limit)
+    if records:
+        project_id = records[0].project_id
+    else:
+        window = await recurrence.build_window(session, projects=projects, provider=None, limit=HISTORY_LOOKUP_LIMIT)
+        group = window.find(work_item_id)
+        if group is None:
+            raise NotFound(NOT_FOUND, work_item_id=work_item_id)
+        project_id = group.project_id
+    return RecurrenceWorkItemHistoryResponse(
+        project_id=project_id,
+        work_item_id=work_item_id,
+        limit=limit,
+        total=len(records),
+        records=[WorkItemHistoryRecord.model_validate(record, from_attributes=True) for record in records],
+    ).model_dump()

@@ -1,0 +1,125 @@
+"""A database that is down or locked makes intake answer 503 with Retry-After, never 2xx, and
+nothing of that delivery is stored; the sender's retry then goes through."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from awooop.app import create_app
+from awooop.config import Settings
+from awooop.core import db as core_db
+from awooop.core.db import Database
+from awooop.errors import ServiceUnavailable
+from awooop.hub.committer import IntakeCommitter
+from awooop.hub.providers import parse_delivery
+from awooop.hub.service import prepare_rows
+from awooop.models import ChannelEvent
+from awooop.operators import projects
+
+TOKEN = "ait_test-token-503"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+AM = "/api/v1/hub/acme/alertmanager"
+CLOSED_PORT_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/awooop"
+
+
+@asynccontextmanager
+async def serve(settings: Settings, db: Database) -> AsyncIterator[tuple[httpx.AsyncClient, IntakeCommitter]]:
+    app = create_app(settings, db=db)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client, app.state.intake
+
+
+async def event_count(db: Database) -> int:
+    async with db.reader() as session:
+        return int(await session.scalar(select(func.count()).select_from(ChannelEvent)) or 0)
+
+
+def body(fixtures_dir: Path) -> bytes:
+    return (fixtures_dir / "alertmanager_firing_single.json").read_bytes()
+
+
+async def test_unreachable_database_answers_503(settings: Settings, fixtures_dir: Path) -> None:
+    broken = Database.connect(CLOSED_PORT_URL, pool_size=1)
+    try:
+        async with serve(settings, broken) as (client, _):
+            response = await client.post(AM, content=body(fixtures_dir), headers=AUTH)
+    finally:
+        await broken.dispose()
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "service_unavailable"
+
+
+async def test_committer_maps_an_unreachable_database_to_503(settings: Settings) -> None:
+    broken = Database.connect(CLOSED_PORT_URL, pool_size=1)
+    hub = IntakeCommitter(broken, settings)
+    await hub.start()
+    try:
+        items = parse_delivery("generic", {"title": "DiskFull", "event_id": "e1"}, {})
+        rows = prepare_rows(project_id="acme", provider="generic", items=items)
+        with pytest.raises(ServiceUnavailable) as caught:
+            await hub.submit(rows, time.perf_counter())
+    finally:
+        await hub.stop()
+        await broken.dispose()
+    assert caught.value.headers() == {"Retry-After": "1"}
+    assert "nothing was stored" in caught.value.detail
+
+
+async def test_locked_or_lost_database_during_commit_answers_503(
+    backend: str,
+    clean_db: Database,
+    database_url: str,
+    settings: Settings,
+    fixtures_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The project is known (credentials cached), then the write itself cannot happen."""
+    async with clean_db.transaction() as session:
+        await projects.create_project(session, "acme", intake_token=TOKEN)
+    raw = body(fixtures_dir)
+    if backend == "sqlite":
+        # A short busy timeout keeps the test fast; the lock comes from another connection.
+        monkeypatch.setattr(core_db, "SQLITE_BUSY_TIMEOUT_MS", 100)
+        db = Database.connect(database_url, pool_size=2)
+    else:
+        db = clean_db
+    try:
+        async with serve(settings, db) as (client, hub):
+            assert (await client.post(AM, content=raw, headers=AUTH)).status_code == 202
+            if backend == "sqlite":
+                holder = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+                holder.execute("BEGIN EXCLUSIVE")
+                try:
+                    refused = await client.post(AM, content=raw, headers=AUTH)
+                finally:
+                    holder.execute("ROLLBACK")
+                    holder.close()
+            else:
+                broken = Database.connect(CLOSED_PORT_URL, pool_size=1)
+                hub.db = broken  # the database goes away between authentication and commit
+                try:
+                    refused = await client.post(AM, content=raw, headers=AUTH)
+                finally:
+                    hub.db = db
+                    await broken.dispose()
+            retried = await client.post(AM, content=raw, headers=AUTH)
+    finally:
+        if db is not clean_db:
+            await db.dispose()
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["retry-after"] == "1"
+    assert retried.status_code == 202
+    # The refused delivery left nothing behind: the original, and the retry stored as its duplicate.
+    assert await event_count(clean_db) == 2
+    assert [e["is_duplicate"] for e in retried.json()["events"]] == [True]
