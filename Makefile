@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench-ingest bench-read-models clean
+.PHONY: run test lint typecheck test-sqlite test-postgres bench-ingest bench-read-models screenshots clean
 
 $(VENV)/.run-installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -47,3 +47,7 @@ bench-read-models: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .coverage
+
+## make screenshots: refresh docs/screenshots/ from the browser tests
+screenshots: $(VENV)/.dev-installed
+	AWOOOP_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser -q

@@ -352,6 +352,10 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
+    load = os.getloadavg()[0]
+    print(f"{args.db}, {os.cpu_count()} CPUs, load average {load:.2f} before start, concurrency {args.concurrency}")
+    if load > 0.5:
+        print("warning: the machine is busy; figures will be lower and noisier than on an idle machine")
     workdir = Path(tempfile.mkdtemp(prefix="awooop-bench-"))
     url, pg_name = await prepare_database(args.db, workdir)
     port = free_port()

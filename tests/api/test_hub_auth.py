@@ -3,6 +3,7 @@ a rejection row), unknown projects and providers (404)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from awooop.core.db import Database
 from awooop.models import ChannelEvent, IntakeRejection
@@ -217,9 +218,7 @@ async def test_grafana_without_secret_needs_only_the_token(
 ) -> None:
     await make_project(clean_db)
     raw = (fixtures_dir / "grafana_firing_two_alerts.json").read_bytes()
-    response = await client.post(
-        "/api/v1/hub/acme/grafana", content=raw, headers={"Authorization": f"Bearer {TOKEN}"}
-    )
+    response = await client.post("/api/v1/hub/acme/grafana", content=raw, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 202
 
 
@@ -237,7 +236,9 @@ async def test_unknown_project_is_404_and_recorded(client: httpx.AsyncClient, cl
 
 async def test_unknown_provider_is_404_naming_the_known_ones(client: httpx.AsyncClient, clean_db: Database) -> None:
     await make_project(clean_db)
-    response = await client.post("/api/v1/hub/acme/pagerduty", content=b"{}", headers={"Authorization": f"Bearer {TOKEN}"})
+    response = await client.post(
+        "/api/v1/hub/acme/pagerduty", content=b"{}", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     assert response.status_code == 404
     detail = response.json()["detail"]
     for provider in ("alertmanager", "signoz", "grafana", "sentry", "generic", "telegram"):
@@ -257,3 +258,27 @@ async def test_rotated_token_takes_effect_at_once(
         new_token = await projects.rotate_intake_token(session, "acme")
     response = await client.post(AM, content=raw, headers={"Authorization": f"Bearer {new_token}"})
     assert response.status_code == 202, response.text
+
+
+async def test_a_burst_on_a_cold_cache_reads_the_project_once(
+    client: httpx.AsyncClient, clean_db: Database, fixtures_dir: Path
+) -> None:
+    """Senders retrying together after an outage share one credentials read."""
+    await make_project(clean_db)
+    raw = (fixtures_dir / "alertmanager_firing_single.json").read_bytes()
+    reads: list[str] = []
+
+    def on_execute(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM projects" in statement:
+            reads.append(statement)
+
+    engine = clean_db.read_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        responses = await asyncio.gather(
+            *(client.post(AM, content=raw, headers={"Authorization": f"Bearer {TOKEN}"}) for _ in range(20))
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert {r.status_code for r in responses} == {202}
+    assert len(reads) == 1

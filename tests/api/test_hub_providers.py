@@ -230,4 +230,5 @@ async def test_openapi_lists_every_provider(client: httpx.AsyncClient) -> None:
         operation = paths[f"/api/v1/hub/{{project_id}}/{provider}"]["post"]
         assert "202" in operation["responses"]
         assert "422" in operation["responses"]
+        assert {p["name"] for p in operation["parameters"]} == {"project_id", "token"}
     assert "put" in paths["/api/v1/hub/{project_id}/grafana"]

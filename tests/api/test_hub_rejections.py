@@ -195,9 +195,7 @@ async def test_nul_characters_are_stored_as_replacement_characters(
 
 
 @pytest.mark.usefixtures("acme")
-async def test_byte_order_mark_is_tolerated(
-    client: httpx.AsyncClient, clean_db: Database, fixtures_dir: Path
-) -> None:
+async def test_byte_order_mark_is_tolerated(client: httpx.AsyncClient, clean_db: Database, fixtures_dir: Path) -> None:
     raw = b"\xef\xbb\xbf" + (fixtures_dir / "alertmanager_firing_single.json").read_bytes()
     response = await client.post(AM, content=raw, headers=AUTH)
     assert response.status_code == 202, response.text

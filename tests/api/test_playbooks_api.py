@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from awooop.cli import main
 from awooop.runs.playbooks import PlaybookSpec, match_playbook, parse_playbooks
 from tests.factories import Factory
 
@@ -155,6 +155,9 @@ async def test_put_needs_yaml_a_known_project_and_scope(client: httpx.AsyncClien
     )
     assert response.status_code == 415
     assert "application/yaml" in response.json()["detail"]
+    huge = "playbooks: []\n" + "#" * (256 * 1024) + "\n"
+    response = await client.put(URL, content=huge, headers=headers | YAML)
+    assert response.status_code == 413
     response = await client.put("/api/v1/platform/playbooks/ghost", content=body, headers=headers | YAML)
     assert response.status_code == 404
     assert "ghost" in response.json()["detail"]
@@ -170,24 +173,24 @@ async def test_cli_loads_a_file_and_refuses_a_broken_one(
     factory: Factory, database_url: str, tmp_path: Path, client: httpx.AsyncClient
 ) -> None:
     await factory.project("acme")
-    env = {**os.environ, "AWOOOP_DATABASE_URL": database_url, "AWOOOP_DATA_DIR": str(tmp_path)}
+    env = {"AWOOOP_DATABASE_URL": database_url, "AWOOOP_DATA_DIR": str(tmp_path)}
 
-    async def cli(*args: str) -> tuple[int, str]:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "awooop.cli.main", "playbooks", *args,
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        out, _ = await process.communicate()
-        return process.returncode or 0, out.decode()
+    def cli(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main.app, ["playbooks", *args], env=env)
+        return result.exit_code, result.output
 
-    code, out = await cli("load", str(EXAMPLE), "--project", "acme")
+    # The command runs its own event loop, so it runs in a thread beside the test's loop.
+    code, out = await asyncio.to_thread(cli, "load", str(EXAMPLE), "--project", "acme")
     assert code == 0, out
     assert "loaded 5 playbook(s) into project acme" in out
     broken = tmp_path / "broken.yaml"
     broken.write_text("playbooks:\n  - {id: x, agent_id: a, action: b, mode: fast}\n")
-    code, out = await cli("load", str(broken), "--project", "acme")
+    code, out = await asyncio.to_thread(cli, "load", str(broken), "--project", "acme")
     assert code == 1
     assert "playbooks[0] (id 'x').mode" in out
+    code, out = await asyncio.to_thread(cli, "show", "--project", "acme")
+    assert code == 0
+    assert out.splitlines()[0].startswith("restart-crashlooping-pod\tk8s-remediator\trollout-restart\tlive/auto")
     headers = await factory.operator_headers()
     listed = (await client.get(URL, headers=headers)).json()["playbooks"]
     assert len(listed) == 5

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -54,6 +56,46 @@ async def _deliver_all(db: Database, settings: Settings) -> None:
         await asyncio.wait_for(task, timeout=15)
 
 
+@dataclass
+class Shop:
+    intake: dict[str, str]
+    operator: dict[str, str]
+    agent: dict[str, str]
+
+
+async def _shop(client: httpx.AsyncClient, factory: Factory, db: Database) -> Shop:
+    project = await factory.project("shop")
+    async with db.transaction() as session:
+        await projects.set_secrets(
+            session, "shop", ProjectSecrets(telegram_bot_token="42:e2e-token", telegram_chat_id="-100777")
+        )
+    operator = await factory.operator_headers(projects_spec="shop")
+    agent = {"X-AwoooP-Agent-Key": await factory.key(role="agent", operator_id="k8s-remediator", projects_spec="shop")}
+    loaded = await client.put(
+        f"{PLATFORM}/playbooks/shop", content=PLAYBOOK, headers=operator | {"Content-Type": "application/yaml"}
+    )
+    assert loaded.status_code == 200, loaded.text
+    intake = {"Authorization": f"Bearer {project.intake_token}", "Content-Type": "application/json"}
+    return Shop(intake, operator, agent)
+
+
+async def _deliver(client: httpx.AsyncClient, shop: Shop, sample: Path) -> dict[str, Any]:
+    response = await client.post("/api/v1/hub/shop/alertmanager", content=sample.read_bytes(), headers=shop.intake)
+    assert response.status_code == 202, response.text
+    (event,) = response.json()["events"]
+    return dict(event)
+
+
+async def _repair(client: httpx.AsyncClient, shop: Shop, run_id: str) -> None:
+    claimed = await client.post("/api/v1/agents/k8s-remediator/claim", headers=shop.agent)
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["run"]["id"] == run_id
+    assert claimed.json()["trigger_event"]["namespace"] == "payments"
+    report = {"state": "completed", "repair_outcome": "verified", "note": "rollout restarted; pod ready"}
+    reported = await client.post(f"/api/v1/agents/runs/{run_id}/report", json=report, headers=shop.agent)
+    assert reported.status_code == 200, reported.text
+
+
 async def test_alert_to_repair_to_resolution(
     *,
     client: httpx.AsyncClient,
@@ -63,68 +105,30 @@ async def test_alert_to_repair_to_resolution(
     fixtures_dir: Path,
     telegram: FakeTelegram,
 ) -> None:
-    project = await factory.project("shop")
-    async with clean_db.transaction() as session:
-        await projects.set_secrets(
-            session, "shop", ProjectSecrets(telegram_bot_token="42:e2e-token", telegram_chat_id="-100777")
-        )
-    operator = await factory.operator_headers(projects_spec="shop")
-    agent = {"X-AwoooP-Agent-Key": await factory.key(role="agent", operator_id="k8s-remediator", projects_spec="shop")}
-    intake = {"Authorization": f"Bearer {project.intake_token}", "Content-Type": "application/json"}
-    loaded = await client.put(
-        f"{PLATFORM}/playbooks/shop", content=PLAYBOOK, headers=operator | {"Content-Type": "application/yaml"}
-    )
-    assert loaded.status_code == 200, loaded.text
-
-    firing = await client.post(
-        "/api/v1/hub/shop/alertmanager",
-        content=(fixtures_dir / "alertmanager_firing_single.json").read_bytes(),
-        headers=intake,
-    )
-    assert firing.status_code == 202, firing.text
-    (fired,) = firing.json()["events"]
+    shop = await _shop(client, factory, clean_db)
+    fired = await _deliver(client, shop, fixtures_dir / "alertmanager_firing_single.json")
     assert fired["is_duplicate"] is False
-
-    (incident,) = (await client.get(f"{PLATFORM}/incidents", headers=operator)).json()["items"]
+    (incident,) = (await client.get(f"{PLATFORM}/incidents", headers=shop.operator)).json()["items"]
     assert (incident["status"], incident["severity"]) == ("open", "warning")
     assert incident["title"].startswith("KubePodCrashLooping")
     assert incident["recurrence_key"] == "fp:b4b99d28110359b4"
-    (run,) = (await client.get(f"{PLATFORM}/runs", headers=operator)).json()["items"]
+    (run,) = (await client.get(f"{PLATFORM}/runs", headers=shop.operator)).json()["items"]
     assert (run["state"], run["agent_id"], run["incident_id"]) == ("queued", "k8s-remediator", incident["id"])
     assert run["trigger_event_id"] == fired["event_id"]
 
-    claimed = await client.post("/api/v1/agents/k8s-remediator/claim", headers=agent)
-    assert claimed.status_code == 200, claimed.text
-    assert claimed.json()["run"]["id"] == run["id"]
-    assert claimed.json()["trigger_event"]["namespace"] == "payments"
-    report = {"state": "completed", "repair_outcome": "verified", "note": "rollout restarted; pod ready"}
-    reported = await client.post(f"/api/v1/agents/runs/{run['id']}/report", json=report, headers=agent)
-    assert reported.status_code == 200, reported.text
+    await _repair(client, shop, run["id"])
+    repeat = await _deliver(client, shop, fixtures_dir / "alertmanager_firing_single.json")
+    assert repeat["is_duplicate"] is True  # a retry of the same delivery: stored, not routed
+    await _deliver(client, shop, fixtures_dir / "alertmanager_resolved.json")
 
-    repeat = await client.post(
-        "/api/v1/hub/shop/alertmanager",
-        content=(fixtures_dir / "alertmanager_firing_single.json").read_bytes(),
-        headers=intake,
-    )
-    assert repeat.json()["events"][0]["is_duplicate"] is True  # a retry of the same delivery: no routing
-
-    resolved = await client.post(
-        "/api/v1/hub/shop/alertmanager",
-        content=(fixtures_dir / "alertmanager_resolved.json").read_bytes(),
-        headers=intake,
-    )
-    assert resolved.status_code == 202, resolved.text
-
-    detail = (await client.get(f"{PLATFORM}/incidents/{incident['id']}", headers=operator)).json()
-    assert detail["status"] == "resolved"
-    assert detail["resolved_at"] is not None
+    detail = (await client.get(f"{PLATFORM}/incidents/{incident['id']}", headers=shop.operator)).json()
+    assert (detail["status"], detail["resolved_at"] is not None) == ("resolved", True)
     assert [(r["id"], r["state"], r["repair_outcome"]) for r in detail["runs"]] == [
         (run["id"], "completed", "verified")
     ]
-    run_detail = (await client.get(f"{PLATFORM}/runs/{run['id']}", headers=operator)).json()
+    run_detail = (await client.get(f"{PLATFORM}/runs/{run['id']}", headers=shop.operator)).json()
     assert [t["to_state"] for t in run_detail["transitions"]] == ["queued", "running", "completed"]
     assert [e["id"] for e in run_detail["events"]] == [fired["event_id"]]
-    assert (await client.get(f"{PLATFORM}/runs", params={"state": "queued"}, headers=operator)).json()["items"] == []
 
     await _deliver_all(clean_db, settings.model_copy(update={"telegram_api_base": telegram.base_url}))
     sent = telegram.all_requests()

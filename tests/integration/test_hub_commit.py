@@ -169,3 +169,9 @@ async def test_stopped_committer_refuses_with_503(clean_db: Database, settings: 
     with pytest.raises(Exception, match="shutting down") as caught:
         await hub.submit(rows, time.perf_counter())
     assert getattr(caught.value, "status_code", None) == 503
+
+
+def test_prepared_rows_fill_every_column() -> None:
+    """Both insert paths rely on rows carrying every column of channel_events (no ORM defaults)."""
+    (row,) = prepare_rows(project_id="acme", provider="alertmanager", items=items())
+    assert set(row) == {column.name for column in ChannelEvent.__table__.columns}

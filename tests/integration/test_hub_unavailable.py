@@ -3,12 +3,14 @@ nothing of that delivery is stored; the sender's retry then goes through."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +20,7 @@ from awooop.config import Settings
 from awooop.core import db as core_db
 from awooop.core.db import Database
 from awooop.errors import ServiceUnavailable
+from awooop.hub import committer as committer_module
 from awooop.hub.committer import IntakeCommitter
 from awooop.hub.providers import parse_delivery
 from awooop.hub.service import prepare_rows
@@ -123,3 +126,52 @@ async def test_locked_or_lost_database_during_commit_answers_503(
     # The refused delivery left nothing behind: the original, and the retry stored as its duplicate.
     assert await event_count(clean_db) == 2
     assert [e["is_duplicate"] for e in retried.json()["events"]] == [True]
+
+
+async def test_commit_that_takes_too_long_answers_503_and_still_lands(
+    backend: str,
+    clean_db: Database,
+    database_url: str,
+    settings: Settings,
+    fixtures_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sender is told to retry; the delayed write is not lost, so its retry becomes a duplicate."""
+    monkeypatch.setattr(committer_module, "COMMIT_WAIT_SECONDS", 0.2)
+    async with clean_db.transaction() as session:
+        await projects.create_project(session, "acme", intake_token=TOKEN)
+    raw = body(fixtures_dir)
+    async with serve(settings, clean_db) as (client, _):
+        async with hold_events_table(backend, database_url):
+            slow = await client.post(AM, content=raw, headers=AUTH)
+        assert slow.status_code == 503
+        assert "retry" in slow.json()["detail"]
+        for _ in range(100):  # the flusher finishes the write once the lock is gone
+            if await event_count(clean_db) == 1:
+                break
+            await asyncio.sleep(0.05)
+        retried = await client.post(AM, content=raw, headers=AUTH)
+    assert retried.status_code == 202
+    assert [e["is_duplicate"] for e in retried.json()["events"]] == [True]
+    assert await event_count(clean_db) == 2
+
+
+@asynccontextmanager
+async def hold_events_table(backend: str, database_url: str) -> AsyncIterator[None]:
+    """Another connection blocks writes to channel_events (readers still get through)."""
+    if backend == "sqlite":
+        holder = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        await connection.execute("BEGIN; LOCK TABLE channel_events IN EXCLUSIVE MODE")
+        yield
+        await connection.execute("ROLLBACK")
+    finally:
+        await connection.close()

@@ -15,6 +15,7 @@ from awooop.core.clock import utcnow
 from awooop.core.db import Database
 from awooop.models import OutboxMessage
 from awooop.notify import outbox
+from awooop.notify.messages import render
 from awooop.notify.telegram import TelegramSender
 from awooop.notify.worker import DeliveryPolicy, backoff_seconds, deliver_due, run_worker
 from awooop.operators import projects
@@ -118,6 +119,14 @@ async def test_values_are_escaped_for_telegram_html(
     text = telegram.all_requests()[0].text
     assert "<b>Disk &lt;full&gt; &amp; &quot;hot&quot;</b>" in text
     assert "No playbook matched" in text
+
+
+def test_huge_values_still_fit_one_telegram_message() -> None:
+    payload = {"incident_id": "INC-000001", "title": "<&>" * 2000, "preview": '"' * 9000, "severity": "critical"}
+    for kind in ("incident_opened", "approval_wait", "incident_resolved"):
+        text = render(kind, "acme", payload)
+        assert len(text) <= 4096
+        assert text.count("<b>") == text.count("</b>")
 
 
 async def test_failures_are_retried_with_backoff_until_delivered(

@@ -91,14 +91,14 @@ def checkout_crashloop(now: datetime) -> list[Timed]:
     steps: list[Timed] = []
     k = key(CHECKOUT_FP)
     episodes = (
-        (now - timedelta(days=6, hours=5), "failed", "failed", "restart did not help: OOMKilled again after 40 s"),
-        (now - timedelta(days=4, hours=2), "completed", "verified", "rollout restarted; 3/3 pods ready for 5 min"),
+        (now - timedelta(days=6, hours=5), Report(k, "failed", "restart did not help: OOMKilled after 40 s", "failed")),
+        (now - timedelta(days=4, hours=2), Report(k, "completed", "rollout restarted; 3/3 pods ready", "verified")),
     )
-    for start, state, outcome, note in episodes:
+    for start, report in episodes:
         steps += [
             Timed(start, _crashloop("firing", CHECKOUT_FP, ns="payments", pod=pod, starts=start)),
             Timed(_minutes(start, 2), Claim("k8s-remediator", k)),
-            Timed(_minutes(start, 9), Report(k, state, note, outcome)),  # type: ignore[arg-type]
+            Timed(_minutes(start, 9), report),
             Timed(
                 _minutes(start, 41),
                 _crashloop("resolved", CHECKOUT_FP, ns="payments", pod=pod, starts=start, ends=_minutes(start, 40)),

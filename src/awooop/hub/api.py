@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
@@ -87,10 +87,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": IntakeError, "description": "JSON that does not fit the provider's schema; `field` names it"},
     503: {"model": IntakeError, "description": "Database busy or unreachable; retry after `Retry-After`"},
 }
-JSON_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
-
-ProjectPath = Annotated[str, Path(description="Project (tenant) id")]
-TokenQuery = Annotated[str | None, Query(description="Intake token, for senders that cannot set headers")]
+# Declared for the OpenAPI document only: the endpoint reads them from the request itself, which
+# skips FastAPI's per-request parameter validation (a measurable share of a 1-alert delivery).
+OPENAPI_EXTRA: dict[str, Any] = {
+    "parameters": [
+        {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}},
+        {
+            "name": "token",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "Intake token, for senders that cannot set headers",
+        },
+    ],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+}
 
 
 def _hub(request: Request) -> IntakeCommitter:
@@ -131,8 +142,10 @@ def _accepted(project_id: str, events: list[RecordedEvent]) -> Response:
 
 
 def _receiver(provider: str) -> Callable[..., Awaitable[Response]]:
-    async def receive(request: Request, project_id: ProjectPath, token: TokenQuery = None) -> Response:
+    async def receive(request: Request) -> Response:
         started = time.perf_counter()
+        project_id: str = request.path_params["project_id"]
+        token = request.query_params.get("token")
         delivery = intake.Delivery(project_id, provider, request.headers, token, _body_reader(request), started)
         events = await intake.receive(_hub(request), delivery)
         return _accepted(project_id, events)
@@ -153,7 +166,7 @@ for _provider in PROVIDERS:
             summary=_summary if _method == "POST" else f"{_summary} (PUT)",
             description=_description,
             responses=ERROR_RESPONSES,
-            openapi_extra=JSON_BODY,
+            openapi_extra=OPENAPI_EXTRA,
             response_class=Response,
             name=f"hub_{_provider}" if _method == "POST" else f"hub_{_provider}_put",
         )

@@ -39,6 +39,19 @@ BATCH_MAX_ROWS = 4000
 # Rows waiting for a flusher; beyond this the hub sheds load (503) to bound memory and latency.
 QUEUE_MAX_ROWS = 20_000
 RETRY_AFTER_SECONDS = 1
+# A request gives up waiting for its commit after this long (503); the rows may still be written
+# later, so the sender's retry is then stored as a duplicate: never a loss, at worst a repeat.
+COMMIT_WAIT_SECONDS = 10.0
+
+
+def _give_up(future: asyncio.Future[list[RecordedEvent]]) -> None:
+    if not future.done():
+        future.set_exception(
+            ServiceUnavailable(
+                f"not committed within {COMMIT_WAIT_SECONDS:.0f}s; retry (a repeat is stored as a duplicate)",
+                retry_after=RETRY_AFTER_SECONDS,
+            )
+        )
 
 
 @dataclass(slots=True)
@@ -86,11 +99,16 @@ class IntakeCommitter:
             raise ServiceUnavailable("intake is shutting down; retry", retry_after=RETRY_AFTER_SECONDS)
         if self._queued_rows and self._queued_rows + len(rows) > QUEUE_MAX_ROWS:
             raise ServiceUnavailable("intake is saturated; retry", retry_after=RETRY_AFTER_SECONDS)
-        future: asyncio.Future[list[RecordedEvent]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[RecordedEvent]] = loop.create_future()
         self._queue.append(_Pending(rows, started, future))
         self._queued_rows += len(rows)
         self._wake.set()
-        return await future
+        deadline = loop.call_later(COMMIT_WAIT_SECONDS, _give_up, future)
+        try:
+            return await future
+        finally:
+            deadline.cancel()
 
     async def _run(self) -> None:
         while True:

@@ -1,7 +1,10 @@
 """SQL of the hub: multi-row event inserts, the dedup upsert, original lookups, rejections.
 
-The only dialect-specific statement is the original insert (``INSERT … ON CONFLICT DO NOTHING
-RETURNING``): PostgreSQL and SQLite both support it, through their own ``insert`` constructs.
+Dialect-specific SQL lives here and only here. Both engines insert originals with
+``INSERT … ON CONFLICT (project_id, provider, provider_event_id) WHERE is_duplicate DO NOTHING
+RETURNING id``. On SQLite that is SQLAlchemy's multi-row ``insertmanyvalues``; on PostgreSQL the
+rows travel as one array per column through ``INSERT … SELECT … FROM unnest(…)``, which asyncpg
+encodes in binary: one statement per batch and a fraction of the per-row CPU of bind processing.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, TextClause, select, text, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+import orjson
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, select, text, tuple_
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert
 
+from awooop.core.types import UTCDateTime
 from awooop.models import ChannelEvent, IntakeRejection, Project
 
 EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
@@ -25,16 +29,11 @@ REJECTIONS: Table = IntakeRejection.__table__  # type: ignore[assignment]
 EventKey = tuple[str, str, str]
 DEDUP_COLUMNS = ("project_id", "provider", "provider_event_id")
 
-# Rows per statement: 32 columns x 500 rows stays far below both engines' bind-parameter limits.
+# Rows per statement: 32 columns x 500 rows stays far below SQLite's bind-parameter limit; the
+# PostgreSQL statement has one parameter per column, whatever the row count.
 INSERT_CHUNK = 500
+PG_INSERT_CHUNK = 5000
 LOOKUP_CHUNK = 300
-
-# Literally the predicates of `uq_channel_events_original`, so both planners infer that index
-# as the conflict arbiter (a bound parameter or `IS false` would not be recognised).
-_ORIGINAL_PREDICATE: dict[bool, TextClause] = {
-    True: text("is_duplicate = 0"),
-    False: text("is_duplicate = false"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +64,69 @@ async def get_project_credentials(session: AsyncSession, project_id: str) -> Pro
     return ProjectCredentials(*row)
 
 
-def _original_insert(is_sqlite: bool) -> Insert:
-    dialect_insert = sqlite.insert if is_sqlite else postgresql.insert
-    return (
-        dialect_insert(EVENTS)
-        .on_conflict_do_nothing(index_elements=list(DEDUP_COLUMNS), index_where=_ORIGINAL_PREDICATE[is_sqlite])
-        .returning(EVENTS.c.id)
-    )
-
-
-_ORIGINAL_INSERTS = {flag: _original_insert(flag) for flag in (True, False)}
+# The predicate is literally the one of `uq_channel_events_original`, so SQLite infers that
+# partial index as the conflict arbiter (a bound parameter would not match it).
+_SQLITE_INSERT_ORIGINALS = (
+    sqlite.insert(EVENTS)
+    .on_conflict_do_nothing(index_elements=list(DEDUP_COLUMNS), index_where=text("is_duplicate = 0"))
+    .returning(EVENTS.c.id)
+)
 _PLAIN_INSERT = EVENTS.insert()
+
+
+def _pg_array_type(column: Column[Any]) -> str:
+    """The PostgreSQL array element type a column's values travel as (jsonb travels as text)."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz"
+    if isinstance(kind, Uuid):
+        return "uuid"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, JSON):
+        return "jsonb"
+    if isinstance(kind, String):
+        return "text"
+    raise TypeError(f"channel_events.{column.name}: no array type for {kind!r}")  # a new column type
+
+
+_PG_COLUMNS: tuple[tuple[str, str], ...] = tuple((c.name, _pg_array_type(c)) for c in EVENTS.columns)
+_PG_JSON_COLUMNS = frozenset(name for name, kind in _PG_COLUMNS if kind == "jsonb")
+
+
+def _pg_unnest_insert(*, originals: bool) -> str:
+    names = ", ".join(name for name, _ in _PG_COLUMNS)
+    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in _PG_COLUMNS)
+    arrays = ", ".join(
+        f"${index}::{'text' if kind == 'jsonb' else kind}[]" for index, (_, kind) in enumerate(_PG_COLUMNS, 1)
+    )
+    # WITH ORDINALITY … ORDER BY keeps the caller's row order, i.e. the lock order of the keys.
+    sql = (
+        f"INSERT INTO channel_events ({names}) SELECT {values} "  # noqa: S608 - column names from our own table
+        f"FROM unnest({arrays}) WITH ORDINALITY AS t({names}, ordinal) ORDER BY ordinal"
+    )
+    if originals:
+        sql += (
+            " ON CONFLICT (project_id, provider, provider_event_id) WHERE is_duplicate = false DO NOTHING RETURNING id"
+        )
+    return sql
+
+
+_PG_INSERT_ORIGINALS = _pg_unnest_insert(originals=True)
+_PG_INSERT_PLAIN = _pg_unnest_insert(originals=False)
+
+
+def _pg_arrays(rows: Sequence[dict[str, Any]]) -> tuple[list[Any], ...]:
+    """Rows → one list per column; JSON values serialised here (orjson), cast to jsonb in SQL."""
+    arrays: list[list[Any]] = []
+    for name, _ in _PG_COLUMNS:
+        if name in _PG_JSON_COLUMNS:
+            arrays.append([orjson.dumps(row.get(name), option=orjson.OPT_NON_STR_KEYS).decode() for row in rows])
+        else:
+            arrays.append([row.get(name) for row in rows])
+    return tuple(arrays)
 
 
 def _chunks(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -87,18 +138,26 @@ async def insert_originals(session: AsyncSession, rows: Sequence[dict[str, Any]]
     """Insert rows as originals; returns the ids actually inserted (the others lost to an original)."""
     inserted: set[uuid.UUID] = set()
     conn = await session.connection()
-    stmt = _ORIGINAL_INSERTS[is_sqlite]
-    for chunk in _chunks(rows, INSERT_CHUNK):
-        result = await conn.execute(stmt, list(chunk))
-        inserted.update(result.scalars().all())
+    if is_sqlite:
+        for chunk in _chunks(rows, INSERT_CHUNK):
+            result = await conn.execute(_SQLITE_INSERT_ORIGINALS, list(chunk))
+            inserted.update(result.scalars().all())
+    else:
+        for chunk in _chunks(rows, PG_INSERT_CHUNK):
+            result = await conn.exec_driver_sql(_PG_INSERT_ORIGINALS, _pg_arrays(chunk))
+            inserted.update(result.scalars().all())  # asyncpg's UUID is a uuid.UUID subclass
     return inserted
 
 
-async def insert_plain(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+async def insert_plain(session: AsyncSession, rows: Sequence[dict[str, Any]], *, is_sqlite: bool) -> None:
     """Multi-row insert without conflict handling (duplicates are not covered by the unique index)."""
     conn = await session.connection()
-    for chunk in _chunks(rows, INSERT_CHUNK):
-        await conn.execute(_PLAIN_INSERT, list(chunk))
+    if is_sqlite:
+        for chunk in _chunks(rows, INSERT_CHUNK):
+            await conn.execute(_PLAIN_INSERT, list(chunk))
+    else:
+        for chunk in _chunks(rows, PG_INSERT_CHUNK):
+            await conn.exec_driver_sql(_PG_INSERT_PLAIN, _pg_arrays(chunk))
 
 
 async def find_originals(session: AsyncSession, keys: Iterable[EventKey]) -> dict[EventKey, uuid.UUID]:

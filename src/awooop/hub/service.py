@@ -13,7 +13,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.instrumentation import manager_of_class
 
-from awooop.core.clock import utcnow
+from awooop.core.clock import as_utc, utcnow
 from awooop.core.ids import uuid7
 from awooop.core.metrics import INTAKE_EVENTS
 from awooop.hub import repository
@@ -42,12 +42,12 @@ REPLACEMENT_CHARACTER = "\ufffd"
 
 # PostgreSQL enforces varchar widths, SQLite does not: rows are fitted here so both engines take
 # exactly the same values. Identity columns keep a hash suffix so distinct values stay distinct.
-_WIDTHS: dict[str, int] = {
-    column.name: column.type.length
+_IDENTITY_COLUMNS = frozenset({"provider_event_id", "fingerprint", "recurrence_key", "channel_chat_id"})
+_WIDTHS: tuple[tuple[str, int, bool], ...] = tuple(
+    (column.name, column.type.length, column.name in _IDENTITY_COLUMNS)
     for column in EVENTS.columns
     if isinstance(column.type, String) and column.type.length
-}
-_IDENTITY_COLUMNS = frozenset({"provider_event_id", "fingerprint", "recurrence_key", "channel_chat_id"})
+)
 
 Row = dict[str, Any]
 _EVENT_CLASS = manager_of_class(ChannelEvent)
@@ -94,11 +94,11 @@ def prepare_rows(
     Heartbeat items (``heartbeat=True`` or carrying the synthetic heartbeat markers) get stage
     ``heartbeat`` and provider_event_id ``heartbeat-<UTC second>`` before the envelope is built.
     """
-    received = (received_at or utcnow()).astimezone(UTC)
-    heartbeat_id = received.strftime(HEARTBEAT_ID_FORMAT)
+    received = as_utc(received_at or utcnow())
     rows: list[Row] = []
     for item in items:
         if heartbeat or is_heartbeat(item):
+            heartbeat_id = received.strftime(HEARTBEAT_ID_FORMAT)
             item = dataclasses.replace(item, stage="heartbeat", provider_event_id=heartbeat_id)  # noqa: PLW2901
         envelope = build_envelope(provider, item)
         row = {name: getattr(envelope, name) for name in ENVELOPE_COLUMNS}
@@ -112,16 +112,18 @@ def prepare_rows(
             incident_id=None,
             received_at=received,
         )
+        if row["provider_ts"] is not None:  # naive means UTC, on every engine and insert path
+            row["provider_ts"] = as_utc(row["provider_ts"])
         _fit_widths(row)
         rows.append(row)
     return rows
 
 
 def _fit_widths(row: Row) -> None:
-    for name, width in _WIDTHS.items():
-        value = row.get(name)
+    for name, width, identity in _WIDTHS:
+        value = row[name]
         if type(value) is str and len(value) > width:
-            if name in _IDENTITY_COLUMNS:
+            if identity:
                 digest = hashlib.sha256(value.encode()).hexdigest()[:16]
                 row[name] = f"{value[: width - 17]}~{digest}"
             else:
@@ -155,7 +157,7 @@ async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
         row["is_duplicate"], row["duplicate_of"] = True, winners[key]
     duplicates = lost + [row for row, _ in repeats]
     if duplicates:
-        await repository.insert_plain(session, duplicates)
+        await repository.insert_plain(session, duplicates, is_sqlite=is_sqlite)
     return [row for row in rows if not row["is_duplicate"]]
 
 

@@ -11,6 +11,7 @@ Project credentials are cached per process for ``CREDENTIAL_TTL_SECONDS`` (see d
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import time
@@ -72,6 +73,9 @@ class CredentialCache:
         self._db = db
         self._ttl = ttl_seconds
         self._entries: dict[str, tuple[float, ProjectCredentials]] = {}
+        # One read per project at a time: a burst of deliveries (senders retrying after an outage)
+        # shares it instead of queueing hundreds of identical queries on the pool.
+        self._loading: dict[str, asyncio.Task[ProjectCredentials]] = {}
 
     def invalidate(self, project_id: str | None = None) -> None:
         if project_id is None:
@@ -89,6 +93,21 @@ class CredentialCache:
     async def reload(self, project_id: str) -> ProjectCredentials:
         if not PROJECT_ID_RE.fullmatch(project_id):
             raise NotFound(f"project {project_id!r} not found", reason="unknown_project")
+        loading = self._loading.get(project_id)
+        if loading is None:
+            # A task of its own: a caller that goes away (client disconnect) cancels only its wait.
+            loading = asyncio.create_task(self._read(project_id))
+            self._loading[project_id] = loading
+            loading.add_done_callback(lambda done: self._finished(project_id, done))
+        return await asyncio.shield(loading)
+
+    def _finished(self, project_id: str, done: asyncio.Task[ProjectCredentials]) -> None:
+        if self._loading.get(project_id) is done:
+            del self._loading[project_id]
+        if not done.cancelled():
+            done.exception()  # every waiter re-raises it; mark it seen even if none is left
+
+    async def _read(self, project_id: str) -> ProjectCredentials:
         try:
             async with self._db.reader() as session:
                 found = await get_project_credentials(session, project_id)

@@ -72,10 +72,14 @@ class ChannelEvent(Base):
             "received_at",
             "id",
         ),
+        # (received_at, id) let the dossier's exact provider_event_id lookup come out in order, so
+        # SQLite without statistics does not prefer walking the project's events by time instead.
         Index(
             "ix_channel_events_project_peid",
             "project_id",
             "provider_event_id",
+            "received_at",
+            "id",
             postgresql_ops={"provider_event_id": "text_pattern_ops"},
         ),
         Index("ix_channel_events_project_recurrence", "project_id", "recurrence_key", "received_at"),

@@ -8,6 +8,7 @@ from typing import Any
 
 TELEGRAM_TEXT_LIMIT = 4096
 PREVIEW_LIMIT = 500
+TITLE_LIMIT = 300  # escaping can grow text up to 6x; these caps keep every message under 4096
 SEVERITY_ICON = {"critical": "🔴", "error": "🟠", "warning": "🟡", "info": "🔵"}
 
 
@@ -26,12 +27,18 @@ def _duration(opened: str | None, resolved: str | None) -> str | None:
     return f"{hours}h {minutes}m" if hours else f"{minutes}m {rest % 60}s"
 
 
+def _clip(value: Any, limit: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _title(payload: dict[str, Any]) -> str:
+    return f"<b>{_e(_clip(payload.get('title'), TITLE_LIMIT))}</b>"
+
+
 def _preview(payload: dict[str, Any]) -> list[str]:
     preview = payload.get("preview")
-    if not preview:
-        return []
-    text = str(preview)
-    return [_e(text if len(text) <= PREVIEW_LIMIT else text[: PREVIEW_LIMIT - 1] + "…")]
+    return [_e(_clip(preview, PREVIEW_LIMIT))] if preview else []
 
 
 def _source(payload: dict[str, Any]) -> list[str]:
@@ -45,7 +52,7 @@ def incident_opened(project_id: str, p: dict[str, Any]) -> str:
     icon = SEVERITY_ICON.get(str(p.get("severity")), "⚪")
     lines = [
         f"{icon} <b>{_e(p.get('incident_id'))} opened</b> · {_e(p.get('severity') or 'unknown')} · {_e(project_id)}",
-        f"<b>{_e(p.get('title'))}</b>",
+        _title(p),
         *_preview(p),
     ]
     run = p.get("run")
@@ -62,7 +69,7 @@ def incident_opened(project_id: str, p: dict[str, Any]) -> str:
 def approval_wait(project_id: str, p: dict[str, Any]) -> str:
     lines = [
         f"⏸ <b>Approval needed</b> · {_e(project_id)} · {_e(p.get('incident_id'))}",
-        f"<b>{_e(p.get('title'))}</b>",
+        _title(p),
         f"Playbook {_e(p.get('playbook_id'))} wants agent {_e(p.get('agent_id'))} to run"
         f" <b>{_e(p.get('action'))}</b> ({_e(p.get('mode'))}).",
         *_preview(p),
@@ -75,7 +82,7 @@ def approval_wait(project_id: str, p: dict[str, Any]) -> str:
 def incident_resolved(project_id: str, p: dict[str, Any]) -> str:
     took = _duration(p.get("opened_at"), p.get("resolved_at"))
     after = f" after {took}" if took else ""
-    return _fit(f"✅ <b>{_e(p.get('incident_id'))} resolved</b>{after} · {_e(project_id)}\n<b>{_e(p.get('title'))}</b>")
+    return _fit(f"✅ <b>{_e(p.get('incident_id'))} resolved</b>{after} · {_e(project_id)}\n{_title(p)}")
 
 
 RENDERERS = {"incident_opened": incident_opened, "approval_wait": approval_wait, "incident_resolved": incident_resolved}
@@ -89,5 +96,5 @@ def render(kind: str, project_id: str, payload: dict[str, Any]) -> str:
 
 
 def _fit(text: str) -> str:
-    # Cutting HTML could break a tag; the long part is the escaped preview, already capped above.
+    # Only a safety net: cutting HTML could break a tag, so the parts are capped before escaping.
     return text if len(text) <= TELEGRAM_TEXT_LIMIT else text[: TELEGRAM_TEXT_LIMIT - 1] + "…"

@@ -23,6 +23,18 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
+async def _read_capped(request: Request, limit: int) -> bytes:
+    """The body, refused (413) as soon as it passes ``limit``: never buffer a huge upload."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"playbook file is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @router.get(
     "/playbooks/{project_id}",
     response_model=PlaybookSetRead,
@@ -60,8 +72,5 @@ async def put_playbooks(
         raise UnsupportedMediaType(
             f"send the playbook YAML as application/yaml or text/plain, not {media or 'no content type'}"
         )
-    body = await request.body()
-    if len(body) > playbooks.MAX_YAML_BYTES:
-        raise PayloadTooLarge(f"playbook file is larger than {playbooks.MAX_YAML_BYTES} bytes")
-    specs = playbooks.parse_playbooks(body)
+    specs = playbooks.parse_playbooks(await _read_capped(request, playbooks.MAX_YAML_BYTES))
     return await playbooks.replace_playbooks(session, project_id, specs)

@@ -175,7 +175,7 @@ def evaluate_checks(group: RecurrenceGroup, facts: PreflightFacts, mode: Resolve
     found = _check(
         "work_item_found",
         "pass",
-        f"{group.work_item.work_item_id} in project {group.project_id}: {group.status}",
+        f"{group.work_item['work_item_id']} in project {group.project_id}: {group.status}",
         work_item_status=group.status,
     )
     return [
@@ -236,7 +236,7 @@ def planned_actions(
         PlannedAction(
             action="open_ticket_proposal",
             detail=(
-                f"record a ticket proposal '{group.work_item.title}' with {len(facts.evidence)} evidence events "
+                f"record a ticket proposal '{group.work_item['title']}' with {len(facts.evidence)} evidence events "
                 f"and {links} source links; no external ticket is created"
             ),
         )

@@ -17,7 +17,6 @@ from awooop.hub.envelope import work_item_id as build_work_item_id
 from awooop.runs.playbooks import PlaybookSpec, match_playbook
 from awooop.workitems import classify, repository
 from awooop.workitems.repository import WindowEvent
-from awooop.workitems.schemas import RecurrenceWorkItemRead
 
 HEARTBEAT_STAGE = "heartbeat"
 REF_KINDS = ("sentry", "signoz", "alert")
@@ -36,7 +35,7 @@ class RecurrenceGroup:
     playbook: PlaybookSpec | None = None
     last_original_at: datetime | None = None
     classification: classify.Classification | None = None
-    work_item: RecurrenceWorkItemRead | None = None
+    work_item: dict[str, Any] | None = None  # a RecurrenceWorkItemRead as a dict, like the item
     item: dict[str, Any] = field(default_factory=dict)
     original_total: int = 0  # original (non-duplicate) firings in the window: what "recurrent" counts
 
@@ -74,7 +73,7 @@ class RecurrenceWindow:
     def find(self, work_item_id: str) -> RecurrenceGroup | None:
         """The group carrying this work item (groups without a work item are not work items)."""
         for group in self.groups:
-            if group.work_item is not None and group.work_item.work_item_id == work_item_id:
+            if group.work_item is not None and group.work_item["work_item_id"] == work_item_id:
                 return group
         return None
 
@@ -204,27 +203,36 @@ def _classify(group: RecurrenceGroup) -> None:
     if not classify.has_work_item(group.status, recurrent=classify.is_recurrent(original_total)):
         return
     latest = group.latest
-    group.work_item = RecurrenceWorkItemRead(
-        work_item_id=group.work_item_id,
-        project_id=group.project_id,
-        recurrence_key=group.recurrence_key,
-        status=group.status,
-        status_reason=group.classification.reason,
-        title=classify.work_item_title(
+    group.work_item = {
+        "work_item_id": group.work_item_id,
+        "project_id": group.project_id,
+        "recurrence_key": group.recurrence_key,
+        "status": group.status,
+        "status_reason": group.classification.reason,
+        "title": classify.work_item_title(
             alertname=latest.alertname,
             namespace=latest.namespace,
             target_resource=latest.target_resource,
             recurrence_key=group.recurrence_key,
             original_total=original_total,
         ),
-        next_step=classify.NEXT_STEPS[group.status],
-        priority=classify.priority(latest.severity, group.status, original_total),
-    )
+        "next_step": classify.NEXT_STEPS[group.status],
+        "priority": classify.priority(latest.severity, group.status, original_total),
+    }
 
 
 def repair_summary(group: RecurrenceGroup) -> dict[str, Any]:
-    live = [run for run in group.runs if run.mode != classify.SHADOW_MODE]
-    finished = [run.finished_at for run in live if run.finished_at is not None]
+    counts = {"live": 0, "verified": 0, "failed": 0, "unverified": 0}
+    last_finished: datetime | None = None
+    for run in group.runs:
+        if run.mode == classify.SHADOW_MODE:
+            continue
+        counts["live"] += 1
+        counts["verified"] += run.repair_outcome == "verified"
+        counts["failed"] += run.state == "failed" or run.repair_outcome == "failed"
+        counts["unverified"] += run.repair_outcome == "unverified"
+        if run.finished_at is not None and (last_finished is None or run.finished_at > last_finished):
+            last_finished = run.finished_at
     latest = group.latest_live_run
     recurred = (
         latest is not None
@@ -233,17 +241,24 @@ def repair_summary(group: RecurrenceGroup) -> dict[str, Any]:
         and classify.recurred_after(_facts(latest), group.last_original_at)
     )
     return {
-        "live_runs": len(live),
-        "shadow_runs": len(group.runs) - len(live),
-        "verified": sum(1 for run in live if run.repair_outcome == "verified"),
-        "failed": sum(1 for run in live if run.state == "failed" or run.repair_outcome == "failed"),
-        "unverified": sum(1 for run in live if run.repair_outcome == "unverified"),
+        "live_runs": counts["live"],
+        "shadow_runs": len(group.runs) - counts["live"],
+        "verified": counts["verified"],
+        "failed": counts["failed"],
+        "unverified": counts["unverified"],
         "last_outcome": latest.repair_outcome if latest is not None else None,
-        "last_finished_at": max(finished).isoformat() if finished else None,
+        "last_finished_at": last_finished.isoformat() if last_finished else None,
         "latest_live_run_id": str(latest.id) if latest is not None else None,
         "original_occurrence_total": group.original_total,
         "recurred_after_verified_repair": recurred,
     }
+
+
+def _state_counts(runs: Sequence[repository.LinkedRun]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for run in runs:
+        counts[run.state] = counts.get(run.state, 0) + 1
+    return counts
 
 
 def _incident_ids(group: RecurrenceGroup) -> list[str]:
@@ -300,7 +315,7 @@ def build_item(group: RecurrenceGroup) -> dict[str, Any]:
         "latest_incident_id": incidents[0] if incidents else None,
         "incident_ids": incidents,
         "repair_summary": repair_summary(group),
-        "work_item": group.work_item.model_dump() if group.work_item else None,
+        "work_item": dict(group.work_item) if group.work_item else None,
         "occurrence_total": len(events),
         "duplicate_total": totals["duplicate"],
         "linked_run_total": len(group.runs),
@@ -309,7 +324,7 @@ def build_item(group: RecurrenceGroup) -> dict[str, Any]:
         "sentry_ref_total": totals["sentry"],
         "signoz_ref_total": totals["signoz"],
         "alert_ref_total": totals["alert"],
-        "run_state_counts": dict(Counter(run.state for run in group.runs)),
+        "run_state_counts": _state_counts(group.runs),
         "first_received_at": events[-1].received_at,
         "latest_received_at": latest.received_at,
     }
@@ -341,8 +356,9 @@ def summarize(groups: Sequence[RecurrenceGroup]) -> dict[str, Any]:
 async def build_window(
     session: AsyncSession, *, projects: Sequence[str] | None, provider: str | None, limit: int
 ) -> RecurrenceWindow:
-    """Everything the recurrence route, the work-item preview and the console need, in at most seven
-    statements (plus one per project with playbooks to match), each bounded by ``limit``."""
+    """Everything the recurrence route, the work-item preview and the console need, in at most five
+    statements, each bounded by ``limit``: the window (with each event's run links), the linked runs,
+    the firings after verified repairs, the playbooks (and the project list for a provider filter)."""
     if projects is None and provider is not None:
         # No (channel_type, provider, received_at) index without a project in front: walk each project's.
         projects = await repository.list_project_ids(session)

@@ -10,16 +10,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, any_, bindparam, case, false, func, null, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    any_,
+    bindparam,
+    case,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from awooop.core.clock import as_utc
 from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, WorkItemRecord
+from awooop.models.run import UNFINISHED_RUN_SQL
 
 ALERT_CHANNEL = "alert"
-UNFINISHED_STATES = ("queued", "running", "awaiting_approval")
 
 
 def _among(session: AsyncSession, column: InstrumentedAttribute[Any], values: Collection[Any]) -> ColumnElement[bool]:
@@ -67,30 +81,34 @@ class WindowEvent:
         return isinstance(self.source_refs, Mapping) and bool(self.source_refs.get(kind))
 
 
-_original = aliased(ChannelEvent, name="original")
-_ORIGINAL_RUN = (
-    select(_original.run_id).where(_original.id == ChannelEvent.duplicate_of).correlate(ChannelEvent).scalar_subquery()
-)
-# One backward step of runs (project_id, recurrence_key, created_at) per event; heartbeats are skipped
-# (CASE is lazy) because their keys hold only shadow runs, which the probe would walk to the end.
-_LATEST_LIVE_RUN = case(
-    (ChannelEvent.stage == "heartbeat", null()),
-    else_=select(Run.id)
-    .where(
-        Run.project_id == ChannelEvent.project_id,
-        Run.recurrence_key == ChannelEvent.recurrence_key,
-        Run.mode != "shadow",
-    )
-    # created_at alone: an id tie-break would make SQLite sort every run of the key per probe.
-    .order_by(Run.created_at.desc())
-    .limit(1)
-    .correlate(ChannelEvent)
-    .scalar_subquery(),
-)
 _PLAIN_FIELDS = tuple(
     name for name in WindowEvent.__dataclass_fields__ if name not in ("original_run_id", "latest_live_run_id")
 )
-WINDOW_COLUMNS = (*(getattr(ChannelEvent, name) for name in _PLAIN_FIELDS), _ORIGINAL_RUN, _LATEST_LIVE_RUN)
+_PLAIN_COLUMNS = tuple(getattr(ChannelEvent, name) for name in _PLAIN_FIELDS)
+_original = aliased(ChannelEvent, name="original")
+
+
+def _window_links(window: Subquery) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The duplicate's original's run and the key's latest live run, looked up for the window's rows only.
+
+    The latest live run is one backward step of runs (project_id, recurrence_key, created_at) per event;
+    heartbeats are skipped (CASE is lazy) because their keys hold only shadow runs, which the probe would
+    walk to the end.
+    """
+    original_run = select(_original.run_id).where(_original.id == window.c.duplicate_of).scalar_subquery()
+    latest_live = (
+        select(Run.id)
+        .where(
+            Run.project_id == window.c.project_id,
+            Run.recurrence_key == window.c.recurrence_key,
+            Run.mode != "shadow",
+        )
+        # created_at alone: an id tie-break would make SQLite sort every run of the key per probe.
+        .order_by(Run.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return original_run, case((window.c.stage == "heartbeat", null()), else_=latest_live)
 
 
 async def fetch_playbook_specs(session: AsyncSession, project_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]:
@@ -112,8 +130,8 @@ async def list_project_ids(session: AsyncSession) -> list[str]:
     return list((await session.scalars(select(Project.id).order_by(Project.id))).all())
 
 
-def _newest_alert_ids(project_id: str | None, provider: str | None, limit: int) -> Select[tuple[uuid.UUID, datetime]]:
-    query = select(ChannelEvent.id, ChannelEvent.received_at).where(ChannelEvent.channel_type == ALERT_CHANNEL)
+def _newest_alerts(project_id: str | None, provider: str | None, limit: int) -> Select[Any]:
+    query = select(*_PLAIN_COLUMNS).where(ChannelEvent.channel_type == ALERT_CHANNEL)
     if project_id is not None:
         query = query.where(ChannelEvent.project_id == project_id)
     if provider is not None:
@@ -121,35 +139,30 @@ def _newest_alert_ids(project_id: str | None, provider: str | None, limit: int) 
     return query.order_by(ChannelEvent.received_at.desc(), ChannelEvent.id.desc()).limit(limit)
 
 
+def window_statement(projects: Sequence[str] | None, provider: str | None, limit: int) -> Select[Any]:
+    """The newest ``limit`` alert events with their run links, newest first.
+
+    The rows come straight off an index that ends in (received_at, id), never through a self-join. With a
+    project list each project walks its own range (at most ``limit`` rows) and the newest ``limit`` of the
+    merge win: an ``IN`` list would make both engines sort every matching row instead.
+    """
+    if projects is None or len(projects) == 1:
+        window = _newest_alerts(projects[0] if projects else None, provider, limit).subquery("window")
+    else:
+        parts = [_newest_alerts(project, provider, limit).subquery(f"p{n}") for n, project in enumerate(projects)]
+        merged = union_all(*(select(*part.c) for part in parts)).subquery("merged")
+        ordered = select(*merged.c).order_by(merged.c.received_at.desc(), merged.c.id.desc()).limit(limit)
+        window = ordered.subquery("window")
+    return select(*window.c, *_window_links(window)).order_by(window.c.received_at.desc(), window.c.id.desc())
+
+
 async def fetch_window_events(
     session: AsyncSession, *, projects: Sequence[str] | None, provider: str | None, limit: int
 ) -> list[WindowEvent]:
-    """The newest ``limit`` alert events, newest first.
-
-    With a project list each project walks its own index range (at most ``limit`` entries) and the merged
-    newest ``limit`` win: an ``IN`` list would force both engines to sort every matching row instead.
-    """
-    if projects is None:
-        newest = _newest_alert_ids(None, provider, limit).subquery("newest")
-    elif len(projects) == 1:
-        newest = _newest_alert_ids(projects[0], provider, limit).subquery("newest")
-    elif not projects:
+    if projects is not None and not projects:
         return []
-    else:
-        parts = [_newest_alert_ids(project, provider, limit).subquery(f"p{n}") for n, project in enumerate(projects)]
-        merged = union_all(*(select(part.c.id, part.c.received_at) for part in parts)).subquery("merged")
-        newest = (
-            select(merged.c.id, merged.c.received_at)
-            .order_by(merged.c.received_at.desc(), merged.c.id.desc())
-            .limit(limit)
-            .subquery("newest")
-        )
-    query = (
-        select(*WINDOW_COLUMNS)
-        .where(ChannelEvent.id.in_(select(newest.c.id)))
-        .order_by(ChannelEvent.received_at.desc(), ChannelEvent.id.desc())
-    )
-    return [WindowEvent(*row) for row in (await session.execute(query)).all()]
+    rows = (await session.execute(window_statement(projects, provider, limit))).all()
+    return [WindowEvent(*row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,18 +202,25 @@ async def fetch_group_runs(
     since: datetime,
     run_ids: Collection[uuid.UUID],
 ) -> list[LinkedRun]:
-    """Runs of the window's keys created since the window began, plus the runs named by id."""
-    conditions = [
-        and_(Run.project_id == project, _among(session, Run.recurrence_key, keys), Run.created_at >= since)
+    """Runs of the window's keys created since the window began, plus the runs named by id.
+
+    UNION ALL rather than OR: each branch is planned on its own index (runs (project_id, recurrence_key,
+    created_at) per project, the primary key for the ids) instead of one plan for the whole disjunction.
+    """
+    branches = [
+        select(*LINKED_RUN_COLUMNS).where(
+            Run.project_id == project, _among(session, Run.recurrence_key, keys), Run.created_at >= since
+        )
         for project, keys in keys_by_project.items()
         if keys
     ]
     if run_ids:
-        conditions.append(_among(session, Run.id, run_ids))
-    if not conditions:
+        branches.append(select(*LINKED_RUN_COLUMNS).where(_among(session, Run.id, run_ids)))
+    if not branches:
         return []
-    query = select(*LINKED_RUN_COLUMNS).where(or_(*conditions))
-    return [LinkedRun(*row) for row in (await session.execute(query)).all()]
+    query = union_all(*branches) if len(branches) > 1 else branches[0]
+    unique = {row.id: row for row in (await session.execute(query)).all()}
+    return [LinkedRun(*row) for row in unique.values()]
 
 
 async def newest_original_firings_after_repairs(
@@ -237,13 +257,10 @@ async def newest_original_firings_after_repairs(
 
 
 async def list_runs_in_flight(session: AsyncSession, *, project_id: str, recurrence_key: str) -> Sequence[Run]:
+    """Queued, running or awaiting-approval runs of a key, from the small partial index routing uses."""
     query = (
         select(Run)
-        .where(
-            Run.project_id == project_id,
-            Run.state.in_(UNFINISHED_STATES),
-            Run.recurrence_key == recurrence_key,
-        )
+        .where(Run.project_id == project_id, Run.recurrence_key == recurrence_key, text(UNFINISHED_RUN_SQL))
         .order_by(Run.created_at.desc())
     )
     return (await session.scalars(query)).all()

@@ -98,7 +98,8 @@ async def _prepare(
     )
     checks = preflight.evaluate_checks(group, facts, resolved)
     item = ChannelEventRecurrenceItem.model_validate(group.item)
-    return _Prepared(group, item, group.work_item, facts, mode, resolved, checks, now)
+    work_item = RecurrenceWorkItemRead.model_validate(group.work_item)
+    return _Prepared(group, item, work_item, facts, mode, resolved, checks, now)
 
 
 def _common(prepared: _Prepared, *, provider: str | None, limit: int, read_only: bool) -> dict[str, Any]:

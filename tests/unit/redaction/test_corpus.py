@@ -91,10 +91,8 @@ def secret_outcomes(sample: Sample, actual: str) -> list[tuple[str, bool]]:
     outcomes = []
     for index, (kind, secret) in enumerate(sample.secrets):
         marker = f"[REDACTED:{kind}]"
-        if aligned is not None:
-            ok = aligned.group(index + 1) == marker
-        else:  # the literal parts changed too: judge the secret on its own
-            ok = secret not in actual and marker in actual
+        # When the literal parts changed too, the secret is judged on its own.
+        ok = aligned.group(index + 1) == marker if aligned else secret not in actual and marker in actual
         outcomes.append((kind, ok))
     return outcomes
 
@@ -137,8 +135,10 @@ class Report:
 
     def table(self) -> str:
         rows = ["kind                recall              precision", "-" * 56]
-        for kind in sorted(set(self.recall.totals) | set(self.precision.totals)):
-            rows.append(f"{kind:<19} {self._cell(self.recall, kind):<19} {self._cell(self.precision, kind)}")
+        rows.extend(
+            f"{kind:<19} {self._cell(self.recall, kind):<19} {self._cell(self.precision, kind)}"
+            for kind in sorted(set(self.recall.totals) | set(self.precision.totals))
+        )
         rows.append(f"{'overall':<19} {self._cell(self.recall):<19} {self._cell(self.precision)}")
         rows += ["", "protected class     keep", "-" * 36]
         rows += [f"{name:<19} {self._cell(self.keep, name)}" for name in sorted(self.keep.totals)]

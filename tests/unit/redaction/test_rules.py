@@ -329,7 +329,7 @@ ALERT: dict[str, Any] = {
 def test_redact_json_alert() -> None:
     pristine = copy.deepcopy(ALERT)
     redacted, count = redact_json(ALERT)
-    assert ALERT == pristine  # never mutates
+    assert pristine == ALERT  # never mutates
     assert redacted["labels"] == ALERT["labels"]
     assert redacted["annotations"] == {
         "summary": "checkout-api 5xx ratio > 5%",
@@ -384,6 +384,8 @@ def test_redact_json_keeps_dict_keys_and_scalars() -> None:
             1,
         ),
         ({"key": "password", "value": "p1"}, {"key": "password", "value": "[REDACTED:password]"}, 1),
+        ({"keywords": ["token", "abc"]}, {"keywords": ["token", "abc"]}, 0),  # a word list, not a pair
+        ([("Cookie", "s=1"), ("Accept", "*/*")], [("Cookie", "[REDACTED:cookie]"), ("Accept", "*/*")], 1),
         ({"dsn": "https://0f1e2d3c4b5a69788796a5b4c3d2e1f0@o1.ingest.sentry.io/4"}, {"dsn": "[REDACTED:secret]"}, 1),
     ],
 )

@@ -7,28 +7,35 @@ from typing import Final
 
 from awooop.hub.redaction import kinds
 from awooop.hub.redaction.engine import NON_ASCII, Handler, Hit, Rule
-from awooop.hub.redaction.validators import basic_credentials_ok, is_placeholder, looks_like_credential
+from awooop.hub.redaction.validators import basic_credentials_ok, is_placeholder, looks_like_credential, word_set
 
 # Patterns start with a character class and check the left boundary with a lookbehind
 # placed after it: the engine then only tries positions holding that class.
-_AUTH_SCHEMES: Final = r"bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|sso-key|hmac|aws4-hmac-sha256"
+_AUTH_SCHEMES: Final = r"bearer|basic|token|negotiate|ntlm|apikey|api-key|sso-key|hmac|aws4-hmac-sha256"
 _AUTH_HEADER: Final = re.compile(
     r"[AaPp](?<![A-Za-z0-9_\-][AaPp])(?i:(?<=a)uthorization|(?<=p)roxy-authorization)[ \t]*:[ \t]*"
-    rf"(?i:(?:{_AUTH_SCHEMES})[ \t]+)?+"  # possessive: the scheme is never the credential
-    r"(?P<v>[^\s\"'\\,;]+)"
+    r"(?:(?i:digest)[ \t]+(?P<params>[^\r\n]*[^\s])"  # Digest: quoted parameters to the end of line
+    rf"|(?i:(?:{_AUTH_SCHEMES})[ \t]+)?+"  # possessive: the scheme is never the credential
+    r"(?P<v>[^\s\"'\\,;]+))"
 )
 # A cookie header value runs to the end of the line (or of the quoted argument).
 _COOKIE_HEADER: Final = re.compile(
     r"[CcSs](?<![A-Za-z0-9_\-][CcSs])(?i:(?<=c)ookie|(?<=s)et-cookie)[ \t]*:[ \t]*"
     r"(?P<v>[^\r\n\"'\\]*[^\s\"'\\])"
 )
-_TOKEN_HEADER_NAMES: Final = (
-    "x-api-key api-key x-auth-token x-access-token x-amz-security-token x-vault-token"
-    " private-token x-gitlab-token job-token x-telegram-bot-api-secret-token x-csrf-token"
-    " x-xsrf-token x-goog-api-key ocp-apim-subscription-key x-functions-key"
-    " sentry-hook-signature x-grafana-alerting-signature x-hub-signature-256 x-hub-signature"
-    " x-slack-signature x-signature stripe-signature"
-).split()
+# Longest first, so "x-hub-signature-256" is tried before "x-hub-signature".
+_TOKEN_HEADER_NAMES: Final = sorted(
+    word_set(
+        """
+        x-api-key api-key x-auth-token x-access-token x-amz-security-token x-vault-token
+        private-token x-gitlab-token job-token x-telegram-bot-api-secret-token x-csrf-token
+        x-xsrf-token x-goog-api-key ocp-apim-subscription-key x-functions-key
+        sentry-hook-signature x-grafana-alerting-signature x-hub-signature-256 x-hub-signature
+        x-slack-signature x-signature stripe-signature
+        """
+    ),
+    key=lambda name: (-len(name), name),
+)
 
 
 def _names_after_first_char(names: list[str]) -> str:
@@ -53,10 +60,11 @@ def _header(kind: str, *, keep_inner_markers: bool) -> Handler:
     replacement = kinds.marker(kind)
 
     def handle(match: re.Match[str]) -> Hit | None:
-        value = match["v"]
+        name = "v" if match["v"] is not None else "params"
+        value = match[name]
         if not _fresh(value) or (keep_inner_markers and kinds.MARKER_PREFIX in value):
             return None
-        return match.start("v"), match.end("v"), replacement
+        return match.start(name), match.end(name), replacement
 
     return handle
 
@@ -159,10 +167,11 @@ RULES: Final = (
     ),
     Rule(
         "token_header", _TOKEN_HEADER, _token_header,
-        min_len=8, requires=(":",), needles=("key", "token", "sig"), folded=True,
+        # every header name holds one of these
+        min_len=8, requires=(":",), needles=("-key", "-token", "-signature"), folded=True,
     ),
-    Rule("bearer", _BEARER, _bearer, min_len=15, needles=("bearer",), folded=True),
-    Rule("basic", _BASIC, _basic, min_len=12, needles=("basic",), folded=True),
+    Rule("bearer", _BEARER, _bearer, min_len=15, needs_space=True, needles=("bearer",), folded=True),
+    Rule("basic", _BASIC, _basic, min_len=12, needs_space=True, needles=("basic",), folded=True),
     Rule(
         "query_param", _QUERY, _query,
         min_len=6, requires=("=",), needles=("key", "code", "sig"), folded=True,

@@ -11,7 +11,7 @@ from typing import Final
 
 from awooop.hub.redaction import kinds
 from awooop.hub.redaction.engine import Hit, Rule, group, whole
-from awooop.hub.redaction.validators import is_placeholder
+from awooop.hub.redaction.validators import is_placeholder, word_set
 
 _PEM: Final = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
@@ -35,16 +35,16 @@ _JWT: Final = re.compile(r"eyJ(?<![A-Za-z0-9_\-]eyJ)[A-Za-z0-9_-]{5,}\.[A-Za-z0-
 # its needle occurs, so a dirty line pays for the one format it contains.
 _AWS_ACCESS_KEY: Final = re.compile(r"A(?:KIA|SIA|BIA|CCA)(?<![A-Za-z0-9]....)[A-Z0-9]{16}(?![A-Za-z0-9])")
 _GCP_API_KEY: Final = re.compile(r"AIza(?<![A-Za-z0-9_\-]....)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])")
-_TELEGRAM_BOT: Final = re.compile(r"(?<![0-9:])\d{8,10}:AA[A-Za-z0-9_-]{30,40}(?![A-Za-z0-9_-])")
+_TELEGRAM_BOT: Final = re.compile(r"(?<![0-9:])[0-9]{8,10}:AA[A-Za-z0-9_-]{30,40}(?![A-Za-z0-9_-])")
 _GITHUB: Final = re.compile(
     r"g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_-])"
 )
 _GITLAB: Final = re.compile(r"glpat-(?<![A-Za-z0-9_]glpat-)[A-Za-z0-9_-]{20,}")
 _SLACK_TOKEN: Final = re.compile(
-    r"x(?<![A-Za-z0-9_]x)(?:ox[abposre]-[A-Za-z0-9-]{10,}|app-\d-[A-Za-z0-9-]{10,})(?![A-Za-z0-9_-])"
+    r"x(?<![A-Za-z0-9_]x)(?:ox[abposre]-[A-Za-z0-9-]{10,}|app-[0-9]-[A-Za-z0-9-]{10,})(?![A-Za-z0-9_-])"
 )
 _SK_DASH: Final = re.compile(  # OpenAI / Anthropic style; "sk-worker-7d9f…" pods stay
-    r"sk-(?<![A-Za-z0-9_]sk-)(?:(?:proj|svcacct|admin|ant-[a-z]+\d*)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,})"
+    r"sk-(?<![A-Za-z0-9_]sk-)(?:(?:proj|svcacct|admin|ant-[a-z]+[0-9]*)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,})"
     r"(?![A-Za-z0-9_-])"
 )
 _OTHER_TOKEN: Final = re.compile(  # Stripe keys, npm, PyPI, HashiCorp Vault
@@ -60,12 +60,12 @@ _SLACK_WEBHOOK: Final = re.compile(
 # Sentry DSN: https://<public key>[:<secret key>]@o1.ingest.sentry.io/42
 _SENTRY_DSN: Final = re.compile(r"://(?P<s>[0-9a-f]{32}(?::[0-9a-f]{32})?)@")
 
-_DB_SCHEMES: Final = frozenset(
-    (
-        "postgres postgresql mysql mariadb mongodb redis rediss amqp amqps mssql sqlserver oracle"
-        " clickhouse cockroachdb cassandra couchbase couchbases neo4j nats kafka memcached ldap"
-        " ldaps db2 snowflake influxdb tds"
-    ).split()
+_DB_SCHEMES: Final = word_set(
+    """
+    postgres postgresql mysql mariadb mongodb redis rediss amqp amqps mssql sqlserver oracle
+    clickhouse cockroachdb cassandra couchbase couchbases neo4j nats kafka memcached ldap ldaps
+    db2 snowflake influxdb tds
+    """
 )
 
 # Anchored on "://" (a literal the engine jumps to); the scheme is read backwards by the
@@ -95,6 +95,20 @@ def _url_userinfo(match: re.Match[str]) -> Hit | None:
 
 # curl -u user:password / --user=user:password
 _CURL_USER: Final = re.compile(r"-(?<!\S-)(?:u|-user)(?:[ \t]+|=)(?P<q>[\"']?)[^\s:\"']+:(?!//)(?P<pw>[^\s\"']+)(?P=q)")
+# curl -b 'session=…' / --cookie 'a=1; b=2' (a value without "=" names a cookie file)
+_CURL_COOKIE: Final = re.compile(
+    r"curl(?=[ \t])[^\r\n|;&]*?[ \t](?:-b|--cookie)[ \t]+"
+    r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\r\n]*=[^\"'\r\n]*)(?P=q)|(?P<bare>[^\s\"']*=[^\s\"']*))"
+)
+
+
+def _curl_cookie(match: re.Match[str]) -> Hit | None:
+    name = "quoted" if match["quoted"] is not None else "bare"
+    if match[name].startswith(kinds.MARKER_PREFIX):
+        return None
+    return match.start(name), match.end(name), kinds.marker(kinds.COOKIE)
+
+
 # .netrc: machine host login bob password s3cret
 _NETRC: Final = re.compile(r"login(?<![A-Za-z0-9_]login)[ \t]+\S+[ \t]+password[ \t]+(?P<pw>\S+)")
 # Password flags of well-known commands: "mysql -pS3cret" (glued), "docker login -p x",
@@ -119,7 +133,7 @@ def _password_group(match: re.Match[str]) -> Hit | None:
 
 
 RULES: Final = (
-    Rule("private_key", _PEM, _pem, min_len=30, needles=("PRIVATE KEY",)),
+    Rule("private_key", _PEM, _pem, min_len=30, needs_space=True, needles=("PRIVATE KEY",)),
     Rule("jwt", _JWT, whole(kinds.JWT), min_len=16, min_token_run=8, needles=("eyJ",)),
     Rule(
         "aws_access_key",
@@ -161,12 +175,14 @@ RULES: Final = (
     Rule("sentry_dsn", _SENTRY_DSN, group("s", kinds.SECRET), min_len=40, requires=("@",)),
     Rule("url_userinfo", _URL_USERINFO, _url_userinfo, min_len=8, requires=("@",)),
     Rule("curl_user", _CURL_USER, _password_group, min_len=6, needles=("-u",)),
-    Rule("netrc", _NETRC, _password_group, min_len=20, needles=("login",)),
+    Rule("curl_cookie", _CURL_COOKIE, _curl_cookie, min_len=12, requires=("=",), needs_space=True, needles=("curl",)),
+    Rule("netrc", _NETRC, _password_group, min_len=20, needs_space=True, needles=("login",)),
     Rule(
         "command_password",
         _COMMAND_PASSWORD,
         _password_group,
         min_len=10,
+        needs_space=True,
         needles=("mysql", "docker", "redis-cli", "sshpass", "sudo"),
     ),
     Rule(
@@ -174,6 +190,7 @@ RULES: Final = (
         _SQL_PASSWORD,
         _password_group,
         min_len=12,
+        needs_space=True,
         requires=("'",),
         needles=("password", "identified"),
         folded=True,

@@ -32,8 +32,9 @@ class Rule:
     requires: tuple[str, ...] = ()  # at least one of these (case-sensitive) must occur
     needles: tuple[str, ...] = ()  # at least one of these must occur ...
     folded: bool = False  # ... in text.lower() instead of text
-    min_digits: int = 0  # consecutive digits needed (separators ignored)
+    profile: bytes = b""  # must occur in the digit profile ("ddddddddd" = 9 digits in a row)
     min_token_run: int = 0  # consecutive [A-Za-z0-9_-] characters needed
+    needs_space: bool = False  # the pattern needs a blank: never runs on URLs and ids
 
     def apply(self, text: str) -> tuple[str, int]:
         """Replace every accepted finding; spans never overlap an earlier replacement."""
@@ -82,14 +83,15 @@ UPPER: Final = "\x01"
 """Pseudo-character for ``Rule.requires``: the text has an upper-case letter."""
 NON_ASCII: Final = "\x02"
 """Pseudo-character for ``Rule.requires``: the text has a non-ASCII character."""
-_GUARD_CHARS: Final = "@:=;_-+A "
+_GUARD_CHARS: Final = "@:=;_-+A \t\n"
+_BLANKS: Final = frozenset(" \t\n")
 
 # Byte profiles of a text, built with one bytes.translate each (well under a microsecond):
-# digits with separators deleted ("+886 912-345" -> "ddddddddd"), and token characters
-# ("[A-Za-z0-9_-]" -> "t"). A card needs a 13-digit run, a GitHub token a 40-"t" run;
-# prose and URLs full of short numbers and words have neither.
+# digits and capitals with separators deleted ("+886 912-345" -> "ddddddddd", "DE89 3704" ->
+# "UUdddddd"), and token characters ("[A-Za-z0-9_-]" -> "t"). A card needs a 13-digit run,
+# a GitHub token a 40-"t" run; prose and URLs full of short numbers and words have neither.
 _DIGIT_SEPARATORS: Final = b" .()-+"
-_DIGIT_MAP: Final = bytes(100 if 48 <= b <= 57 else 120 for b in range(256))
+_DIGIT_MAP: Final = bytes(100 if 48 <= b <= 57 else 85 if 65 <= b <= 90 else 120 for b in range(256))
 _TOKEN_BYTES: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _TOKEN_MAP: Final = bytes(116 if b in _TOKEN_BYTES else 120 for b in range(256))
 
@@ -104,67 +106,84 @@ def _guard(needle: str) -> str:
     return UPPER if needle.lower() != needle else ""
 
 
-_Step = tuple[Rule, int, bytes, bytes, bool, "tuple[str, ...] | frozenset[str]"]
-"""Per rule: the rule, min length, digit run, token run, folded?, needles worth searching."""
+_Step = tuple[Rule, bytes, bytes]
+"""Per candidate rule: the rule, the digit-profile needle and the token run it needs."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    steps: tuple[_Step, ...]
-    folded_needles: tuple[str, ...]  # every folded needle of the plan, searched once
+    """What can fire on a text of a given guard set and length bucket.
+
+    ``always`` lists the rules without needles; the needle maps name the rules each needle
+    wakes. A clean string pays for two C-level needle scans and a few gate checks.
+    """
+
+    steps: tuple[_Step, ...]  # in rule order; indexes below point here
+    always: frozenset[int]
+    needles: tuple[str, ...]  # searched in the text
+    folded_needles: tuple[str, ...]  # searched in text.lower()
+    wakes: dict[str, tuple[int, ...]]
+    folded_wakes: dict[str, tuple[int, ...]]
 
 
-def _plan(rules: tuple[Rule, ...], present: frozenset[str]) -> _Plan:
-    """The rules that can fire on a text whose guard characters are ``present``."""
+def _plan(rules: tuple[Rule, ...], present: frozenset[str], size: int) -> _Plan:
+    """The rules that can fire on a text of ``size`` whose guard characters are ``present``."""
     steps: list[_Step] = []
-    folded: set[str] = set()
+    always: set[int] = set()
+    wakes: dict[str, list[int]] = {}
+    folded_wakes: dict[str, list[int]] = {}
     for rule in rules:
-        if rule.requires and present.isdisjoint(rule.requires):
+        if size < rule.min_len or (rule.requires and present.isdisjoint(rule.requires)):
             continue
-        needles = tuple(n for n in rule.needles if _guard(n) in present)
+        if rule.needs_space and present.isdisjoint(_BLANKS):
+            continue
+        needles = [n for n in rule.needles if _guard(n) in present]
         if rule.needles and not needles:
             continue
-        if rule.folded:
-            folded.update(needles)
-        steps.append(
-            (
-                rule,
-                rule.min_len,
-                b"d" * rule.min_digits,
-                b"t" * rule.min_token_run,
-                rule.folded,
-                frozenset(needles) if rule.folded else needles,
-            )
-        )
-    return _Plan(tuple(steps), tuple(sorted(folded)))
+        index = len(steps)
+        steps.append((rule, rule.profile, b"t" * rule.min_token_run))
+        if not needles:
+            always.add(index)
+        for needle in needles:
+            (folded_wakes if rule.folded else wakes).setdefault(needle, []).append(index)
+    return _Plan(
+        tuple(steps),
+        frozenset(always),
+        tuple(wakes),
+        tuple(folded_wakes),
+        {needle: tuple(indexes) for needle, indexes in wakes.items()},
+        {needle: tuple(indexes) for needle, indexes in folded_wakes.items()},
+    )
 
 
 class RuleTable:
     """An ordered rule list with per-string plans.
 
-    A few single-character checks (memchr-fast) give the text's guard set; the plan
-    for that set, computed once and cached, lists the rules that can fire and only
-    the needles worth searching. A clean line costs a dozen substring checks.
+    A few single-character checks (memchr-fast) and the text's length bucket pick a plan,
+    computed once and cached: the rules that can fire and only the needles worth searching.
     """
 
-    __slots__ = ("_guard_chars", "_plans", "rules")
+    __slots__ = ("_buckets", "_guard_chars", "_plans", "rules")
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
         guard_chars = set(_GUARD_CHARS).union(*(r.requires for r in rules)) - {UPPER, NON_ASCII}
         self._guard_chars = "".join(sorted(guard_chars))
-        self._plans: dict[str, _Plan] = {}
+        self._buckets = tuple(sorted({r.min_len for r in rules}))  # lengths where a rule joins
+        self._plans: dict[tuple[str, int], _Plan] = {}
 
     def _plan_for(self, text: str) -> _Plan:
-        key = "".join([char for char in self._guard_chars if char in text])
+        key = "".join(filter(text.__contains__, self._guard_chars))  # C-level loop
         if not text.isascii():
             key += NON_ASCII
         if text.lower() != text:
             key += UPPER
-        plan = self._plans.get(key)
-        if plan is None:  # at most 2**12 keys, each computed once
-            plan = _plan(self.rules, frozenset(key) | {""})
-            self._plans[key] = plan
+        size = len(text)
+        bucket = max((limit for limit in self._buckets if limit <= size), default=0)
+        plan = self._plans.get((key, bucket))
+        if plan is None:  # bounded: guard subsets x length buckets, each computed once
+            plan = _plan(self.rules, frozenset(key) | {""}, bucket)
+            self._plans[key, bucket] = plan
         return plan
 
     def run(self, text: str) -> tuple[str, int]:
@@ -174,35 +193,27 @@ class RuleTable:
         that only opens because of an earlier marker has nothing to miss.
         """
         plan = self._plan_for(text)
-        original, size, total = text, len(text), 0
+        candidates = set(plan.always)
+        # filter() over a bound __contains__ keeps the substring searches in C.
+        for needle in filter(text.__contains__, plan.needles):
+            candidates.update(plan.wakes[needle])
+        if plan.folded_needles:
+            for needle in filter(text.lower().__contains__, plan.folded_needles):
+                candidates.update(plan.folded_wakes[needle])
+        original, total = text, 0
         raw = digits = tokens = b""
-        found: frozenset[str] | set[str] | None = None
-        for rule, min_len, digit_run, token_run, is_folded, needles in plan.steps:
-            if size < min_len:
-                continue
-            if digit_run or token_run:
-                if not raw:
-                    raw = original.encode("utf-8", "ignore")
-                if digit_run:
+        for index in sorted(candidates):
+            rule, profile_needle, token_run = plan.steps[index]
+            if profile_needle or token_run:
+                raw = raw or original.encode("utf-8", "ignore")
+                if profile_needle:
                     digits = digits or raw.translate(_DIGIT_MAP, _DIGIT_SEPARATORS)
-                    if digit_run not in digits:
+                    if profile_needle not in digits:
                         continue
                 if token_run:
                     tokens = tokens or raw.translate(_TOKEN_MAP)
                     if token_run not in tokens:
                         continue
-            if is_folded:
-                if found is None:
-                    folded = original.lower()
-                    found = {n for n in plan.folded_needles if n in folded}
-                if found.isdisjoint(needles):
-                    continue
-            elif needles:
-                for needle in needles:
-                    if needle in original:
-                        break
-                else:
-                    continue
             text, count = rule.apply(text)
             total += count
         return text, total

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Final
 
 from awooop.hub.redaction import kinds
+from awooop.hub.redaction.validators import word_set
 
 KEEP: Final = "keep"
 """Returned by :func:`classify_key` for operational ids whose values are kept verbatim."""
@@ -20,154 +21,27 @@ _NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
 
 # A trailing word that turns a secret-sounding key into metadata about the secret:
 # token_count, secret_name, password_file, auth_method, key_id, token_expires_at ...
-_METADATA_SUFFIXES: Final = frozenset(
-    [
-        "id",
-        "ids",
-        "uuid",
-        "count",
-        "counts",
-        "total",
-        "num",
-        "number",
-        "type",
-        "types",
-        "kind",
-        "name",
-        "names",
-        "label",
-        "url",
-        "uri",
-        "urls",
-        "link",
-        "endpoint",
-        "host",
-        "port",
-        "path",
-        "file",
-        "filename",
-        "dir",
-        "ref",
-        "refs",
-        "arn",
-        "env",
-        "var",
-        "field",
-        "fields",
-        "length",
-        "len",
-        "size",
-        "limit",
-        "ttl",
-        "age",
-        "version",
-        "format",
-        "algorithm",
-        "alg",
-        "status",
-        "state",
-        "error",
-        "errors",
-        "reason",
-        "message",
-        "msg",
-        "at",
-        "time",
-        "timestamp",
-        "expiry",
-        "expires",
-        "expiration",
-        "expire",
-        "expired",
-        "rotated",
-        "rotation",
-        "policy",
-        "hint",
-        "strength",
-        "enabled",
-        "disabled",
-        "required",
-        "present",
-        "set",
-        "configured",
-        "used",
-        "usage",
-        "method",
-        "mode",
-        "scheme",
-        "provider",
-        "source",
-        "header",
-        "fingerprint",
-        "prefix",
-        "suffix",
-        "store",
-        "manager",
-        "namespace",
-        "class",
-        "template",
-        "min",
-        "max",
-        "bytes",
-        "lifetime",
-        "duration",
-        "seconds",
-        "valid",
-        "validity",
-        "verified",
-        "issuer",
-        "audience",
-        "scope",
-        "scopes",
-        "flow",
-        "user",
-        "username",
-        "login",
-        "mount",
-        "backend",
-        "engine",
-        "rule",
-        "rules",
-        "exception",
-        "exceptions",
-        "failure",
-        "failed",
-        "denied",
-        "invalid",
-        "missing",
-        "mismatch",
-        "rejected",
-    ]
+_METADATA_SUFFIXES: Final = word_set(
+    """
+    id ids uuid count counts total num number type types kind name names label url uri urls link
+    endpoint host port path file filename dir ref refs arn env var field fields length len size
+    limit ttl age version format algorithm alg status state error errors reason message msg at
+    time timestamp expiry expires expiration expire expired rotated rotation policy hint
+    strength enabled disabled required present set configured used usage method mode scheme
+    provider source header fingerprint prefix suffix store manager namespace class template min
+    max bytes lifetime duration seconds valid validity verified issuer audience scope scopes
+    flow user username login mount backend engine rule rules exception exceptions failure failed
+    denied invalid missing mismatch rejected
+    """
 )
 
 # Operational identifiers: never secret, never personal, kept byte for byte.
-_KEEP_KEYS: Final = frozenset(
-    [
-        "traceid",
-        "spanid",
-        "parentspanid",
-        "parentid",
-        "requestid",
-        "xrequestid",
-        "correlationid",
-        "fingerprint",
-        "fingerprints",
-        "eventid",
-        "issueid",
-        "groupid",
-        "alertid",
-        "ruleid",
-        "ruleuid",
-        "runid",
-        "incidentid",
-        "updateid",
-        "messageid",
-        "transactionid",
-        "traceparent",
-        "tracestate",
-        "xb3traceid",
-        "xb3spanid",
-    ]
+_KEEP_KEYS: Final = word_set(
+    """
+    traceid spanid parentspanid parentid requestid xrequestid correlationid fingerprint
+    fingerprints eventid issueid groupid alertid ruleid ruleuid runid incidentid updateid
+    messageid transactionid traceparent tracestate xb3traceid xb3spanid
+    """
 )
 
 # Whole-value personal data fields (exact names only: "email_template" is not an email).
@@ -224,23 +98,17 @@ def _words(name: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def classify_key(name: str) -> str | None:
     """Return a redaction kind, :data:`KEEP` for operational ids, or None for ordinary keys."""
-    if not name or len(name) > 96:
-        return None
-    words = _words(name)
-    if not words:
-        return None
+    words = _words(name) if len(name) <= 96 else []
     compact = "".join(words)
+    if not compact:
+        return None
     if compact in _KEEP_KEYS:
         return KEEP
-    personal = _PERSONAL_KEYS.get(compact)
-    if personal is not None:
-        return personal
+    if compact in _PERSONAL_KEYS:
+        return _PERSONAL_KEYS[compact]
     if words[-1] in _METADATA_SUFFIXES:
         return None
-    for pattern, kind in _KEY_RULES:
-        if pattern.search(compact):
-            return kind
-    return None
+    return next((kind for pattern, kind in _KEY_RULES if pattern.search(compact)), None)
 
 
 def secret_kind_for_key(name: str) -> str | None:

@@ -14,7 +14,7 @@ from typing import Final
 from awooop.hub.redaction import kinds
 from awooop.hub.redaction.engine import Hit, Rule
 from awooop.hub.redaction.keys import secret_kind_for_key
-from awooop.hub.redaction.validators import is_placeholder, looks_like_credential
+from awooop.hub.redaction.validators import is_placeholder, looks_like_credential, word_set
 
 _SEPARATOR: Final = re.compile(r"[=:][=>]?")
 _SEPARATORS: Final = frozenset(("=", ":", "=>", ":="))
@@ -35,8 +35,11 @@ _FLAG: Final = re.compile(r"--(?<!\S--)(?P<key>[A-Za-z][A-Za-z0-9_\-]{1,63})[ \t
 # "Bearer [REDACTED:jwt]" already says everything: do not fold it into a coarser marker.
 _ALREADY_REDACTED: Final = re.compile(r"(?:[A-Za-z0-9\-]+[ \t]+)?\[REDACTED:[a-z_]+\]")
 # "Authorization: Bearer <token>": the scheme word is not the credential.
-_AUTH_SCHEME_WORDS: Final = frozenset(
-    "bearer basic token digest negotiate ntlm apikey api-key sso-key hmac aws4-hmac-sha256".split()
+_AUTH_SCHEME_WORDS: Final = word_set(
+    "bearer basic token digest negotiate ntlm apikey api-key sso-key hmac aws4-hmac-sha256"
+)
+_SCHEME_PREFIX: Final = re.compile(
+    r"(?i:bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|sso-key|hmac|aws4-hmac-sha256)[ \t]+(?=\S)"
 )
 _STRUCTURAL_BEFORE: Final = frozenset("\n\r{,;([|&?")
 _CLOSERS: Final = {")": "(", "]": "[", "}": "{"}
@@ -96,13 +99,22 @@ def _followed_by_words(text: str, end: int) -> bool:
     return index > end and index < len(text) and text[index].isalnum()
 
 
+def _quoted_hit(value: re.Match[str], kind: str) -> Hit | None:
+    name = "dq" if value["dq"] is not None else "sq" if value["sq"] is not None else "eq"
+    content, start = value[name], value.start(name)
+    if not content or is_placeholder(content) or _ALREADY_REDACTED.fullmatch(content):
+        return None
+    scheme = _SCHEME_PREFIX.match(content) if kind == kinds.AUTHORIZATION else None
+    if scheme is not None:  # "Token abc…": keep the scheme word, as the header rule does
+        content, start = content[scheme.end() :], start + scheme.end()
+        if is_placeholder(content):
+            return None
+    return start, value.end(name), kinds.marker(kind)
+
+
 def _value_hit(text: str, value: re.Match[str], kind: str, *, prose_guard: bool | None) -> Hit | None:
     if value["bare"] is None:
-        name = "dq" if value["dq"] is not None else "sq" if value["sq"] is not None else "eq"
-        content = value[name]
-        if not content or is_placeholder(content) or _ALREADY_REDACTED.fullmatch(content):
-            return None
-        return value.start(name), value.end(name), kinds.marker(kind)
+        return _quoted_hit(value, kind)
     bare = _trim(value["bare"])
     if not any(char.isalnum() for char in bare):  # "auth=('admin', …)": no value here
         return None
@@ -132,7 +144,13 @@ def _kv(match: re.Match[str]) -> Hit | None:
         if match.group()[1] == "=":  # "a==b" is a comparison
             return None
     value_start = match.start() + len(sep)
-    if sep == ":" and text.startswith("//", value_start):  # scheme of a URL: the common case
+    if (
+        sep == ":"
+        and (
+            text.startswith("//", value_start)  # the scheme of a URL
+            or (text[match.start() - 1 : match.start()].isdigit() and text[value_start : value_start + 1].isdigit())
+        )
+    ):  # a time or a port: the common cases, rejected before any key is read
         return None
     found = _key_before(text, match.start())
     if found is None:
@@ -193,6 +211,6 @@ _KEY_STEMS: Final = (
 
 RULES: Final = (
     Rule("env_pair", _ENV_PAIR, _env_pair, min_len=16, requires=("\n",), needles=("value:",)),
-    Rule("cli_flag", _FLAG, _flag, min_len=8, needles=("--",)),
+    Rule("cli_flag", _FLAG, _flag, min_len=8, needs_space=True, needles=("--",)),
     Rule("key_value", _SEPARATOR, _kv, min_len=3, requires=("=", ":"), needles=_KEY_STEMS, folded=True),
 )

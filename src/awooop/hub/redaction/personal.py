@@ -11,8 +11,8 @@ import re
 from typing import Final
 
 from awooop.hub.redaction import kinds
-from awooop.hub.redaction.engine import UPPER, Hit, Rule
-from awooop.hub.redaction.validators import iban_ok, in_id_context, luhn_ok
+from awooop.hub.redaction.engine import Hit, Rule
+from awooop.hub.redaction.validators import iban_ok, in_id_context, luhn_ok, word_set
 
 # Emails are found from the "@" outwards: a literal search is far cheaper than letting
 # the regex engine try a 64-character local part at every position.
@@ -22,11 +22,14 @@ _DOMAIN: Final = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+(?P<tld>[A-Za-z]{2,24})(?![A-Za-z0-9\-])"
 )
 # user@host where host is a private name is a login, not an address.
-_HOST_ONLY_TLDS: Final = frozenset("internal local localdomain lan svc cluster corp home intranet localhost".split())
+_HOST_ONLY_TLDS: Final = word_set("internal local localdomain lan svc cluster corp home intranet localhost")
 _SSH_CONTEXT: Final = re.compile(
     r"(?<![A-Za-z0-9_\-])(?:ssh|sftp|scp|rsync|mosh|ssh-copy-id)"
     r"(?:[ \t]+-[^\s@]+(?:[ \t]+[^\s@\-][^\s@]*)?)*(?:[ \t]+[^\s@\-][^\s@]*){0,2}[ \t]+$"
 )
+
+
+_REMOTE_COMMANDS: Final = ("ssh", "scp", "sftp", "rsync", "mosh")
 
 
 def _email(match: re.Match[str]) -> Hit | None:
@@ -44,12 +47,15 @@ def _email(match: re.Match[str]) -> Hit | None:
         return None
     if text[max(0, start - 3) : start] == "://":  # URL userinfo: keep the user name
         return None
-    if _SSH_CONTEXT.search(text, max(0, start - 120), start):
+    window = text[max(0, start - 120) : start]
+    if any(map(window.__contains__, _REMOTE_COMMANDS)) and _SSH_CONTEXT.search(window):
         return None
     return start, domain.end(), kinds.marker(kinds.EMAIL)
 
 
-_CARD: Final = re.compile(r"[2-6](?<![A-Za-z0-9_.:/+\-][2-6])\d{3}(?:[ \-]?\d){9,15}(?![A-Za-z0-9_\-]|[.:,]\d)")
+_CARD: Final = re.compile(
+    r"[2-6](?<![A-Za-z0-9_.:/+\-][2-6])\d{3}(?:[ \-]?\d){9,15}(?![A-Za-z0-9_\-]|[.:,]\d)", re.ASCII
+)
 _GROUPS: Final = re.compile(r"[ \-]")
 
 
@@ -83,7 +89,8 @@ def _card(match: re.Match[str]) -> Hit | None:
 
 
 _IBAN: Final = re.compile(
-    r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+    r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])",
+    re.ASCII,
 )
 
 
@@ -93,23 +100,33 @@ def _iban(match: re.Match[str]) -> Hit | None:
     return match.start(), match.end(), kinds.marker(kinds.IBAN)
 
 
-# One charset-led pattern (the engine skips straight to "+", "(" and digits); the
-# lookbehinds then pick the shape from the first character.
-_PHONE: Final = re.compile(
+# Two charset-led patterns (the engine skips straight to "+"/"(" or to digits); the
+# lookbehinds then pick the shape from the first character. Numbers written with "+" or
+# "(" need 8 digits, bare ones 9: a date ("2026-08-20" is 8 digits) never wakes the second.
+_PHONE_MARKED: Final = re.compile(
     r"""
-    [+(0-9](?<![A-Za-z0-9_.\-/\#+][+(0-9])(?<!\d:[+(0-9])
+    [+(](?<![A-Za-z0-9_.\-/\#+][+(])
     (?:
         (?<=\+)(?P<intl>\d{1,3}(?:[ .\-]?(?:\(\d{1,4}\)|\d{1,5})){1,6})
       | (?<=\()(?P<intl_paren>\+\d{1,3}\)(?:[ .\-]?(?:\(\d{1,4}\)|\d{1,5})){1,6})
-      | (?<=0)(?P<tw>9\d{2}(?:-\d{3}-\d{3}|\ \d{3}\ \d{3}|-\d{6}|\d{6}))
       | (?<=\()(?P<local_paren>0\d{1,4}\)[ \-]?\d{3,4}[ \-]?\d{3,4})
-      | (?<=0)(?P<local>\d{1,4}(?:[ \-]\d{3,4}[ \-]\d{3,4}|[ \-]\d{5,8}))
       | (?<=\()(?P<nanp_paren>[2-9]\d{2}\)\ ?[2-9]\d{2}-\d{4})
+    )
+    (?![A-Za-z0-9_\-]|[.:,/]\d)
+    """,
+    re.VERBOSE | re.ASCII,  # digits are ASCII digits: the checksums rely on it
+)
+_PHONE_PLAIN: Final = re.compile(
+    r"""
+    [0-9](?<![A-Za-z0-9_.\-/\#+][0-9])(?<!\d:[0-9])
+    (?:
+        (?<=0)(?P<tw>9\d{2}(?:-\d{3}-\d{3}|\ \d{3}\ \d{3}|-\d{6}|\d{6}))
+      | (?<=0)(?P<local>\d{1,4}(?:[ \-]\d{3,4}[ \-]\d{3,4}|[ \-]\d{5,8}))
       | (?<=[2-9])(?P<nanp>\d{2}(?:-[2-9]\d{2}-|\.[2-9]\d{2}\.)\d{4})
     )
     (?![A-Za-z0-9_\-]|[.:,/]\d)
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # digits are ASCII digits: the checksums rely on it
 )
 _DIGIT_LIMITS: Final = {
     "intl": (8, 15),
@@ -120,7 +137,7 @@ _DIGIT_LIMITS: Final = {
     "nanp_paren": (10, 10),
     "nanp": (10, 10),
 }
-_DIGIT_RUN: Final = re.compile(r"\d+")
+_DIGIT_RUN: Final = re.compile(r"[0-9]+")
 
 
 def _intl_end(match: re.Match[str]) -> int | None:
@@ -152,9 +169,12 @@ def _phone(match: re.Match[str]) -> Hit | None:
     return match.start(), end, kinds.marker(kinds.PHONE)
 
 
+# ``profile`` needles search the digit profile (digits "d", capitals "U", separators dropped):
+# a card needs 13 digits in a row, an IBAN a country code and check digits ("UUdd").
 RULES: Final = (
     Rule("email", _AT, _email, min_len=6, requires=("@",)),
-    Rule("card", _CARD, _card, min_len=13, min_digits=13),
-    Rule("iban", _IBAN, _iban, min_len=15, min_digits=8, requires=(UPPER,)),
-    Rule("phone", _PHONE, _phone, min_len=8, min_digits=8),
+    Rule("card", _CARD, _card, min_len=13, profile=b"d" * 13),
+    Rule("iban", _IBAN, _iban, min_len=15, profile=b"UUdd"),
+    Rule("phone_marked", _PHONE_MARKED, _phone, min_len=9, requires=("+", "("), profile=b"d" * 8),
+    Rule("phone_plain", _PHONE_PLAIN, _phone, min_len=9, profile=b"d" * 9),
 )

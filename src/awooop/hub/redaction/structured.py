@@ -64,6 +64,9 @@ def _redact_dict(mapping: dict[Any, Any]) -> tuple[dict[Any, Any], int]:
         if key == "value" and value_kind is not None:
             label = value_kind
         if label is None:
+            if type(value) is str and value in clean_cache:  # the hot case, without a call
+                result[key] = value
+                continue
             result[key], count = _redact_value(value)
         elif label == KEEP and type(value) is str:
             result[key], count = value, 0
@@ -75,17 +78,26 @@ def _redact_dict(mapping: dict[Any, Any]) -> tuple[dict[Any, Any], int]:
     return result, total
 
 
+def _is_pair_list(items: list[Any] | tuple[Any, ...]) -> bool:
+    """``[["Authorization", "Bearer …"], ["Accept", "*/*"]]``: Sentry headers, cookies and tags."""
+    return bool(items) and all(
+        type(item) in (list, tuple) and len(item) == 2 and type(item[0]) is str for item in items
+    )
+
+
+def _redact_pair(pair: list[Any] | tuple[Any, ...]) -> tuple[list[Any] | tuple[Any, ...], int]:
+    name, value = pair
+    kind = secret_kind_for_key(name)
+    redacted, count = _secret_value(value, kind) if kind is not None else _redact_value(value)
+    return (name, redacted) if type(pair) is tuple else [name, redacted], count
+
+
 def _redact_sequence(items: list[Any] | tuple[Any, ...]) -> tuple[list[Any], int]:
-    # ["Authorization", "Bearer …"]: a two-item header/tag pair labels its own value.
-    if len(items) == 2 and type(items[0]) is str and type(items[1]) is str:
-        kind = secret_kind_for_key(items[0])
-        if kind is not None:
-            value, count = _secret_value(items[1], kind)
-            return [items[0], value], count
+    pairs = _is_pair_list(items)  # a pair labels its own value, as a dict key would
     result: list[Any] = []
     total = 0
     for item in items:
-        redacted, count = _redact_value(item)
+        redacted, count = _redact_pair(item) if pairs else _redact_value(item)
         result.append(redacted)
         total += count
     return result, total

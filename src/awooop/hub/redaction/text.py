@@ -12,15 +12,18 @@ from awooop.hub.redaction.rules import RULES
 _TABLE: Final = RuleTable(RULES)
 
 # Strings that cannot hold anything the rules look for: one word of letters, a short
-# lower-case label ("checkout-api", "prod-eu-1"), a small number, an ISO timestamp, a hex id
-# or a UUID. Alert payloads are mostly made of these, so they skip the rule table entirely.
+# lower-case label or path ("checkout-api", "prod-eu-1", "monitoring/k8s"), a small number,
+# an IPv4 address and port, an ISO timestamp, a hex id or a UUID. Alert payloads are mostly
+# made of these, so they skip the rule table entirely.
 _INERT: Final = re.compile(
     r"[A-Za-z][A-Za-z_.\-]{0,63}"
-    r"|[a-z][a-z0-9_.\-]{0,39}"
+    r"|[a-z][a-z0-9_./\-]{0,39}"
+    r"|(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?"
     r"|[1-9]\d{0,11}(?:\.\d+)?"
     r"|\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+\-]\d\d:?\d\d)?)?"
     r"|(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}"
-    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    re.ASCII,
 )
 
 # Clean strings seen recently. Only strings with no finding are remembered, so the cache

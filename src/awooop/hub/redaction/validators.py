@@ -9,23 +9,26 @@ from typing import Final
 _DIGIT_BYTES: Final = b"0123456789"
 
 
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``: long vocabularies stay readable as prose."""
+    return frozenset(text.split())
+
+
 def digit_count(text: str) -> int:
     """Number of ASCII digits in ``text``; bytes.translate keeps this well under 1 µs."""
     raw = text.encode("utf-8", "ignore")
     return len(raw) - len(raw.translate(None, _DIGIT_BYTES))
 
 
+# Luhn doubles every second digit from the right and sums the digits of the product.
+_DOUBLED: Final = bytes.maketrans(b"0123456789", bytes((0, 2, 4, 6, 8, 1, 3, 5, 7, 9)))
+
+
 def luhn_ok(digits: str) -> bool:
-    """The Luhn (mod 10) checksum that every payment card number satisfies."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    """The Luhn (mod 10) checksum that every payment card number satisfies (ASCII digits)."""
+    raw = digits.encode("ascii")
+    kept, doubled = raw[-1::-2], raw[-2::-2].translate(_DOUBLED)
+    return (sum(kept) - 48 * len(kept) + sum(doubled)) % 10 == 0
 
 
 # Registered IBAN lengths per country (SWIFT IBAN registry); anything else is not an IBAN.
@@ -99,20 +102,30 @@ def looks_like_credential(value: str) -> bool:
     return (has_digit and has_alpha) or (has_alpha and has_symbol) or mixed_case
 
 
-# A number right after one of these is an identifier, never a card or a phone number.
-_ID_CONTEXT: Final = re.compile(
-    r"""(?ix)
-    (?: (?<![a-z0-9])
-        (?:id|ids|order|orders|invoice|txn|transaction|trace|span|request|req|ticket|issue
-          |event|update|message|msg|chat|build|job|run|pid|ref|seq|sequence|offset|epoch|ts
-          |timestamp|nonce|serial|tracking|shipment|incident|alert|account|acct)
-        (?:[ _-]?(?:id|no|number|num|nr))?
-      | \#
-    ) [ \t]*[:=\#]?[ \t]*["']?$
+# A number right after one of these labels is an identifier, never a card or a phone number:
+# "order_id=4111…", "tracking number 4111…", "#4111…".
+_ID_WORDS: Final = word_set(
+    """
+    id ids order orders invoice txn transaction trace span request req ticket issue event update
+    message msg chat build job run pid ref seq sequence offset epoch ts timestamp nonce serial
+    tracking shipment incident alert account acct
     """
 )
+_ID_SUFFIXES: Final = word_set("id no number num nr")
+_NOT_LABEL: Final = re.compile(r"[^A-Za-z _\-]")
+_WORD_GAP: Final = re.compile(r"[ _\-]+")
 
 
 def in_id_context(text: str, start: int) -> bool:
-    """True when the 32 characters before ``start`` end with an id label (``order_id=``)."""
-    return _ID_CONTEXT.search(text, max(0, start - 32), start) is not None
+    """True when the text before ``start`` ends with an id label (``order_id=``, ``#``)."""
+    window = text[max(0, start - 32) : start].rstrip(" \t\"'")
+    if window.endswith("#"):
+        return True
+    window = window.rstrip(":=").rstrip(" \t\"'")
+    if window.endswith("#"):
+        return True
+    words = _WORD_GAP.split(_NOT_LABEL.split(window)[-1].strip(" _-").lower())
+    last = words[-1]
+    if last in _ID_SUFFIXES and len(words) > 1:  # "tracking number", "order_no"
+        return words[-2] in _ID_WORDS or last == "id"
+    return last in _ID_WORDS

@@ -111,7 +111,7 @@ def upgrade() -> None:
     with op.batch_alter_table("channel_events", schema=None) as batch_op:
         batch_op.create_index(
             "ix_channel_events_project_peid",
-            ["project_id", "provider_event_id"],
+            ["project_id", "provider_event_id", "received_at", "id"],
             unique=False,
             postgresql_ops={"provider_event_id": "text_pattern_ops"},
         )
