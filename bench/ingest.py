@@ -387,7 +387,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--transport", choices=("loopback", "httpcore"), default="loopback", help="httpx transport")
     parser.add_argument("--app", default="awooop.app:create_app", help="app factory to serve")
-    parser.add_argument("--profile", type=Path, help="profile the server into FILE: *.prof with cProfile, else pyinstrument (sampling, pstats format)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="profile the server into FILE: *.prof with cProfile, else pyinstrument (sampling, pstats format)",
+    )
     return parser.parse_args()
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import platform
 import sys
@@ -102,7 +103,8 @@ _TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 def make_alert(index: int) -> dict[str, Any]:
     """A fresh alert (new objects, as the JSON parser hands them over) whose fingerprint,
     trace id, pod, summary value and timestamps are its own, like a real firing."""
-    trace = f"{index:032x}"
+    digest = hashlib.sha256(str(index).encode()).hexdigest()  # ids look random, as real ones do
+    trace = digest[:32]
     annotations = CLEAN_ALERT["annotations"]
     return {
         **CLEAN_ALERT,
@@ -114,7 +116,7 @@ def make_alert(index: int) -> dict[str, Any]:
             "trace_url": annotations["trace_url"].replace(_TRACE, trace),
         },
         "startsAt": f"2026-08-20T10:{index // 60 % 60:02d}:{index % 60:02d}.{index % 1000:03d}Z",
-        "fingerprint": f"{index:016x}",
+        "fingerprint": digest[32:48],
     }
 
 

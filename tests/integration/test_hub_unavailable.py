@@ -4,6 +4,7 @@ nothing of that delivery is stored; the sender's retry then goes through."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from awooop.app import create_app
 from awooop.config import Settings
@@ -31,6 +33,7 @@ TOKEN = "ait_test-token-503"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 AM = "/api/v1/hub/acme/alertmanager"
 CLOSED_PORT_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/awooop"
+PG_ADMIN_DSN = os.environ.get("AWOOOP_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @asynccontextmanager
@@ -79,7 +82,7 @@ async def test_committer_maps_an_unreachable_database_to_503(settings: Settings)
     assert "nothing was stored" in caught.value.detail
 
 
-async def test_locked_or_lost_database_during_commit_answers_503(
+async def test_locked_database_during_commit_answers_503(
     backend: str,
     clean_db: Database,
     database_url: str,
@@ -87,7 +90,11 @@ async def test_locked_or_lost_database_during_commit_answers_503(
     fixtures_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The project is known (credentials cached), then the write itself cannot happen."""
+    """The project is known (credentials cached), then the write itself cannot happen.
+
+    SQLite: another connection holds the write lock past the busy timeout. PostgreSQL: the
+    database stops accepting connections while the flusher's own connection is gone.
+    """
     async with clean_db.transaction() as session:
         await projects.create_project(session, "acme", intake_token=TOKEN)
     raw = body(fixtures_dir)
@@ -98,24 +105,10 @@ async def test_locked_or_lost_database_during_commit_answers_503(
     else:
         db = clean_db
     try:
-        async with serve(settings, db) as (client, hub):
+        async with serve(settings, db) as (client, _):
             assert (await client.post(AM, content=raw, headers=AUTH)).status_code == 202
-            if backend == "sqlite":
-                holder = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
-                holder.execute("BEGIN EXCLUSIVE")
-                try:
-                    refused = await client.post(AM, content=raw, headers=AUTH)
-                finally:
-                    holder.execute("ROLLBACK")
-                    holder.close()
-            else:
-                broken = Database.connect(CLOSED_PORT_URL, pool_size=1)
-                hub.db = broken  # the database goes away between authentication and commit
-                try:
-                    refused = await client.post(AM, content=raw, headers=AUTH)
-                finally:
-                    hub.db = db
-                    await broken.dispose()
+            async with unavailable(backend, database_url):
+                refused = await client.post(AM, content=raw, headers=AUTH)
             retried = await client.post(AM, content=raw, headers=AUTH)
     finally:
         if db is not clean_db:
@@ -126,6 +119,54 @@ async def test_locked_or_lost_database_during_commit_answers_503(
     # The refused delivery left nothing behind: the original, and the retry stored as its duplicate.
     assert await event_count(clean_db) == 2
     assert [e["is_duplicate"] for e in retried.json()["events"]] == [True]
+
+
+@asynccontextmanager
+async def unavailable(backend: str, database_url: str) -> AsyncIterator[None]:
+    if backend == "sqlite":
+        async with hold_events_table(backend, database_url):
+            yield
+        return
+    name = database_url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        yield
+    finally:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.close()
+
+
+async def test_lost_connection_is_replaced_without_bothering_the_sender(
+    clean_db: Database, settings: Settings, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flusher's held connection dies between batches (failover, idle kill, closed file): the
+    next batch is written on a fresh connection and answered 202; nothing was committed twice."""
+    held: list[AsyncConnection] = []
+    original_session = committer_module._WriteConnection.session
+
+    async def watched(self: committer_module._WriteConnection) -> AsyncSession:
+        session = await original_session(self)
+        held.append(session.bind)  # type: ignore[arg-type]
+        return session
+
+    monkeypatch.setattr(committer_module._WriteConnection, "session", watched)
+    async with clean_db.transaction() as session:
+        await projects.create_project(session, "acme", intake_token=TOKEN)
+    raw = body(fixtures_dir)
+    async with serve(settings, clean_db) as (client, _):
+        assert (await client.post(AM, content=raw, headers=AUTH)).status_code == 202
+        dead = held[-1]
+        await (await dead.get_raw_connection()).driver_connection.close()  # type: ignore[union-attr]
+        after = await client.post(AM, content=raw, headers=AUTH)
+    assert after.status_code == 202, after.text
+    assert held[-1] is not dead  # the retry ran on a new connection
+    assert await event_count(clean_db) == 2
+    assert [e["is_duplicate"] for e in after.json()["events"]] == [True]
 
 
 async def test_commit_that_takes_too_long_answers_503_and_still_lands(

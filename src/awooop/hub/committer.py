@@ -18,16 +18,21 @@ credential cache and the rejection recorder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
 from awooop.config import Settings
-from awooop.core.db import Database, is_unavailable_error
+from awooop.core.db import Database
 from awooop.core.metrics import INTAKE_BATCH_SIZE, INTAKE_LATENCY
 from awooop.errors import ServiceUnavailable
+from awooop.hub.outage import database_unavailable
 from awooop.hub.rejections import RejectionRecorder
 from awooop.hub.service import RecordedEvent, Row, count_stored, persist_rows, recorded, route_originals
 from awooop.hub.sources import CredentialCache
@@ -39,6 +44,8 @@ BATCH_MAX_ROWS = 4000
 # Rows waiting for a flusher; beyond this the hub sheds load (503) to bound memory and latency.
 QUEUE_MAX_ROWS = 20_000
 RETRY_AFTER_SECONDS = 1
+# A flusher keeps its connection while batches arrive at least this often (see _WriteConnection).
+HOLD_IDLE_SECONDS = 5.0
 # A request gives up waiting for its commit after this long (503); the rows may still be written
 # later, so the sender's retry is then stored as a duplicate: never a loss, at worst a repeat.
 COMMIT_WAIT_SECONDS = 10.0
@@ -52,6 +59,71 @@ def _give_up(future: asyncio.Future[list[RecordedEvent]]) -> None:
                 retry_after=RETRY_AFTER_SECONDS,
             )
         )
+
+
+class _WriteConnection:
+    """A flusher's own connection, kept between batches while they keep coming.
+
+    Checking a connection out of the pool per batch costs a round trip (PostgreSQL pre-ping) and
+    a reset on return; a busy flusher skips both. After ``HOLD_IDLE_SECONDS`` without a batch the
+    connection goes back to the pool, so the next batch gets a pre-pinged one (a connection that
+    died overnight must not cost the first delivery of the morning). After an outage it is dropped.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._connection: AsyncConnection | None = None
+        self._last_used = 0.0
+
+    async def session(self) -> AsyncSession:
+        now = time.monotonic()
+        if self._connection is not None and now - self._last_used > HOLD_IDLE_SECONDS:
+            await self.release()
+        if self._connection is None:
+            self._connection = await self._db.write_engine.connect()
+        self._last_used = now
+        return AsyncSession(bind=self._connection, expire_on_commit=False)
+
+    async def release(self, *, broken: bool = False) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        with contextlib.suppress(Exception):
+            if broken:
+                await connection.invalidate()
+            await connection.close()
+
+
+class _NotCommitted(Exception):
+    """The batch failed before its COMMIT was sent: nothing of it is stored, a retry is safe."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc, ConnectionError)
+
+
+async def _write_once(rows: list[Row], connection: _WriteConnection) -> None:
+    """One transaction; failures before the commit come out as _NotCommitted, the commit's own as is."""
+    try:
+        session = await connection.session()
+    except Exception as exc:
+        raise _NotCommitted(exc) from exc
+    async with session:
+        transaction = await session.begin()
+        try:
+            originals = await persist_rows(session, rows)
+            await route_originals(session, originals)
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                await transaction.rollback()
+            raise _NotCommitted(exc) from exc
+        await transaction.commit()
 
 
 @dataclass(slots=True)
@@ -111,14 +183,18 @@ class IntakeCommitter:
             deadline.cancel()
 
     async def _run(self) -> None:
-        while True:
-            if not self._queue:
-                if not self._running:
-                    return
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            await self._flush(self._take_batch())
+        connection = _WriteConnection(self.db)
+        try:
+            while True:
+                if not self._queue:
+                    if not self._running:
+                        return
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                await self._flush(self._take_batch(), connection)
+        finally:
+            await connection.release()
 
     def _take_batch(self) -> list[_Pending]:
         batch = [self._queue.popleft()]
@@ -130,26 +206,39 @@ class IntakeCommitter:
         self._queued_rows -= rows
         return batch
 
-    async def _flush(self, batch: list[_Pending]) -> None:
+    async def _flush(self, batch: list[_Pending], connection: _WriteConnection) -> None:
         INTAKE_BATCH_SIZE.observe(len(batch))
         try:
-            await self._write(batch)
+            await self._write(batch, connection)
         except Exception as exc:
-            if is_unavailable_error(exc) or len(batch) == 1:
+            if database_unavailable(exc):
+                await connection.release(broken=True)
+            if database_unavailable(exc) or len(batch) == 1:
                 self._fail(batch, exc)
                 return
             log.warning("intake batch of %d deliveries failed; retrying each alone", len(batch), exc_info=exc)
             for pending in batch:
                 try:
-                    await self._write([pending])
+                    await self._write([pending], connection)
                 except Exception as single:  # noqa: BLE001 - reported to that delivery only
+                    if database_unavailable(single):
+                        await connection.release(broken=True)
                     self._fail([pending], single)
 
-    async def _write(self, batch: list[_Pending]) -> None:
+    async def _write(self, batch: list[_Pending], connection: _WriteConnection) -> None:
         rows = [row for pending in batch for row in pending.rows]
-        async with self.db.writer() as session, session.begin():
-            originals = await persist_rows(session, rows)
-            await route_originals(session, originals)
+        try:
+            await _write_once(rows, connection)
+        except _NotCommitted as failure:
+            if not _connection_lost(failure.cause):
+                raise failure.cause from None
+            # Nothing was committed and only the connection failed (e.g. a failover while it was
+            # held): once more on a fresh, pre-pinged one before anyone is told to retry.
+            await connection.release(broken=True)
+            try:
+                await _write_once(rows, connection)
+            except _NotCommitted as again:
+                raise again.cause from None
         count_stored(rows)
         now = time.perf_counter()
         for pending in batch:
@@ -158,7 +247,7 @@ class IntakeCommitter:
                 pending.future.set_result(recorded(pending.rows))
 
     def _fail(self, batch: list[_Pending], exc: BaseException) -> None:
-        unavailable = is_unavailable_error(exc)
+        unavailable = database_unavailable(exc)
         if not unavailable:
             log.error("intake delivery could not be stored", exc_info=exc)
         for pending in batch:

@@ -18,9 +18,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from awooop.core.db import Database, is_unavailable_error
+from awooop.core.db import Database
 from awooop.core.security import constant_time_equals, hmac_sha256_hex, secret_matches
 from awooop.errors import NotFound, ServiceUnavailable, Unauthorized
+from awooop.hub.outage import database_unavailable
 from awooop.hub.providers import PROVIDERS
 from awooop.hub.repository import ProjectCredentials, get_project_credentials
 from awooop.operators.principal import PROJECT_ID_RE
@@ -112,7 +113,7 @@ class CredentialCache:
             async with self._db.reader() as session:
                 found = await get_project_credentials(session, project_id)
         except Exception as exc:
-            if is_unavailable_error(exc):
+            if database_unavailable(exc):
                 raise ServiceUnavailable("database busy or unreachable; retry", retry_after=1) from exc
             raise
         if found is None:

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from awooop.hub.redaction import KINDS, REDACTION_VERSION, redact_json, redact_text, redaction_kinds
+from awooop.hub.redaction.engine import PLAN_CACHE_LIMIT
 from awooop.hub.redaction.keys import is_keep_key, secret_kind_for_key
-from awooop.hub.redaction.text import clean_cache
+from awooop.hub.redaction.text import _TABLE, clean_cache
 from awooop.hub.redaction.validators import basic_credentials_ok, iban_ok, is_placeholder, luhn_ok
 
 PEM = (
@@ -207,10 +208,30 @@ def test_personal_data(text: str, expected: str | None) -> None:
         "/var/lib/awooop/awooop.db https://runbooks.example.com/x",
         "request_id=req_01J5Z8Q4T7K2M9XG3N6B1C0D4E",
         "12345678-1234-1234-1234-123456789012",
+        "https://runbooks.example.com/payments/high-error-rate",
+        "http://alertmanager.monitoring.svc:9093",
+        "10.244.3.17:8080",
     ],
 )
 def test_keep_list(text: str) -> None:
     assert redact_text(text) == (text, 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AKIAQ3EXAMPLE7FAKE2Z",
+        "DE89370400440532013000",
+        "npm_FAKEabcdefghijklmnopqrstuvwxyz012345",
+        "0912345678",
+        "4111111111111111",
+        "https://x.example.com/call?to=0912345678",
+        "https://x.example.com/bot123456789:AAFAKE-tokenabcdefghijklmnopqrstuvw/getMe",
+        "https://hooks.slack.com/services/T0FAKE123/B0FAKE456/FAKEwebhookSecret0123abcd",
+    ],
+)
+def test_lone_secrets_are_never_taken_for_inert_ids(text: str) -> None:
+    assert redact_text(text)[1] == 1
 
 
 def test_count_is_the_number_of_new_markers() -> None:
@@ -422,3 +443,11 @@ def test_redact_json_nested_deeply() -> None:
 )
 def test_validators(check: Any, value: str, expected: bool) -> None:
     assert check(value) is expected
+
+
+def test_plan_cache_stays_bounded() -> None:
+    guards = "@:=;_-+A \t\n'é"
+    for mask in range(1 << len(guards)):
+        chosen = "".join(char for bit, char in enumerate(guards) if mask >> bit & 1)
+        _TABLE.run(f"x{chosen}{'y' * (mask % 40)}")
+    assert len(_TABLE._plans) <= PLAN_CACHE_LIMIT

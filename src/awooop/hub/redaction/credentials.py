@@ -175,7 +175,15 @@ RULES: Final = (
     Rule("sentry_dsn", _SENTRY_DSN, group("s", kinds.SECRET), min_len=40, requires=("@",)),
     Rule("url_userinfo", _URL_USERINFO, _url_userinfo, min_len=8, requires=("@",)),
     Rule("curl_user", _CURL_USER, _password_group, min_len=6, needles=("-u",)),
-    Rule("curl_cookie", _CURL_COOKIE, _curl_cookie, min_len=12, requires=("=",), needs_space=True, needles=("curl",)),
+    Rule(
+        "curl_cookie",
+        _CURL_COOKIE,
+        _curl_cookie,
+        min_len=12,
+        requires=("=",),
+        needs_space=True,
+        needles=(" -b", "\t-b", "--cookie"),
+    ),
     Rule("netrc", _NETRC, _password_group, min_len=20, needs_space=True, needles=("login",)),
     Rule(
         "command_password",
@@ -183,7 +191,7 @@ RULES: Final = (
         _password_group,
         min_len=10,
         needs_space=True,
-        needles=("mysql", "docker", "redis-cli", "sshpass", "sudo"),
+        needles=(" -p", " -a", " -S", "\t-p", "\t-a", "\t-S"),  # every form takes a flag
     ),
     Rule(
         "sql_password",

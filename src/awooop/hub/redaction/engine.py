@@ -9,6 +9,7 @@ string costs a few substring checks instead of a dozen regex scans.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -29,7 +30,7 @@ class Rule:
     pattern: re.Pattern[str]
     handler: Handler
     min_len: int = 0
-    requires: tuple[str, ...] = ()  # at least one of these (case-sensitive) must occur
+    requires: tuple[str, ...] = ()  # at least one of these guards (case-sensitive) must occur
     needles: tuple[str, ...] = ()  # at least one of these must occur ...
     folded: bool = False  # ... in text.lower() instead of text
     profile: bytes = b""  # must occur in the digit profile ("ddddddddd" = 9 digits in a row)
@@ -80,10 +81,13 @@ def group(name: str, kind: str) -> Handler:
 
 
 UPPER: Final = "\x01"
-"""Pseudo-character for ``Rule.requires``: the text has an upper-case letter."""
+"""Pseudo-guard for ``Rule.requires``: the text has an upper-case letter."""
 NON_ASCII: Final = "\x02"
-"""Pseudo-character for ``Rule.requires``: the text has a non-ASCII character."""
-_GUARD_CHARS: Final = "@:=;_-+A \t\n"
+"""Pseudo-guard for ``Rule.requires``: the text has a non-ASCII character."""
+# Guards are checked first (memchr-fast); a needle is only searched when its guard occurs.
+# " -" (a command-line flag) guards the shell rules, so prose with hyphens skips them.
+_GUARDS: Final = (" -", "@", ":", "=", ";", "_", "-", "+", "A", " ", "\t", "\n")
+PLAN_CACHE_LIMIT: Final = 4096  # real traffic uses a few hundred (guard set, length) plans
 _BLANKS: Final = frozenset(" \t\n")
 
 # Byte profiles of a text, built with one bytes.translate each (well under a microsecond):
@@ -97,12 +101,12 @@ _TOKEN_MAP: Final = bytes(116 if b in _TOKEN_BYTES else 120 for b in range(256))
 
 
 def _guard(needle: str) -> str:
-    """A character every text holding ``needle`` has, or "" when none is worth checking."""
+    """A guard every text holding ``needle`` contains, or "" when none is worth checking."""
     if not needle.isascii():
         return NON_ASCII
-    for char in _GUARD_CHARS:
-        if char in needle:
-            return char
+    for guard in _GUARDS:
+        if guard in needle:
+            return guard
     return UPPER if needle.lower() != needle else ""
 
 
@@ -163,26 +167,28 @@ class RuleTable:
     computed once and cached: the rules that can fire and only the needles worth searching.
     """
 
-    __slots__ = ("_buckets", "_guard_chars", "_plans", "rules")
+    __slots__ = ("_buckets", "_guards", "_plans", "rules")
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
-        guard_chars = set(_GUARD_CHARS).union(*(r.requires for r in rules)) - {UPPER, NON_ASCII}
-        self._guard_chars = "".join(sorted(guard_chars))
+        guards = set(_GUARDS).union(*(r.requires for r in rules)) - {UPPER, NON_ASCII}
+        self._guards = tuple(sorted(guards))
         self._buckets = tuple(sorted({r.min_len for r in rules}))  # lengths where a rule joins
-        self._plans: dict[tuple[str, int], _Plan] = {}
+        self._plans: dict[tuple[tuple[str, ...], int], _Plan] = {}
 
-    def _plan_for(self, text: str) -> _Plan:
-        key = "".join(filter(text.__contains__, self._guard_chars))  # C-level loop
+    def _plan_for(self, text: str, lowered: str) -> _Plan:
+        key = tuple(filter(text.__contains__, self._guards))  # C-level loop
         if not text.isascii():
-            key += NON_ASCII
-        if text.lower() != text:
-            key += UPPER
-        size = len(text)
-        bucket = max((limit for limit in self._buckets if limit <= size), default=0)
+            key += (NON_ASCII,)
+        if lowered != text:
+            key += (UPPER,)
+        bucket = bisect_right(self._buckets, len(text))
         plan = self._plans.get((key, bucket))
-        if plan is None:  # bounded: guard subsets x length buckets, each computed once
-            plan = _plan(self.rules, frozenset(key) | {""}, bucket)
+        if plan is None:
+            if len(self._plans) >= PLAN_CACHE_LIMIT:  # crafted input must not grow it forever
+                self._plans.clear()
+            size = self._buckets[bucket - 1] if bucket else 0
+            plan = _plan(self.rules, frozenset((*key, "")), size)
             self._plans[key, bucket] = plan
         return plan
 
@@ -192,14 +198,14 @@ class RuleTable:
         Gates are evaluated on the original text. Markers never form a finding, so a gate
         that only opens because of an earlier marker has nothing to miss.
         """
-        plan = self._plan_for(text)
+        lowered = text.lower()
+        plan = self._plan_for(text, lowered)
         candidates = set(plan.always)
         # filter() over a bound __contains__ keeps the substring searches in C.
         for needle in filter(text.__contains__, plan.needles):
             candidates.update(plan.wakes[needle])
-        if plan.folded_needles:
-            for needle in filter(text.lower().__contains__, plan.folded_needles):
-                candidates.update(plan.folded_wakes[needle])
+        for needle in filter(lowered.__contains__, plan.folded_needles):
+            candidates.update(plan.folded_wakes[needle])
         original, total = text, 0
         raw = digits = tokens = b""
         for index in sorted(candidates):

@@ -64,7 +64,7 @@ def _redact_dict(mapping: dict[Any, Any]) -> tuple[dict[Any, Any], int]:
         if key == "value" and value_kind is not None:
             label = value_kind
         if label is None:
-            if type(value) is str and value in clean_cache:  # the hot case, without a call
+            if type(value) is str and (value in clean_cache or value.isalpha()):  # hot cases, no call
                 result[key] = value
                 continue
             result[key], count = _redact_value(value)

@@ -13,11 +13,15 @@ _TABLE: Final = RuleTable(RULES)
 
 # Strings that cannot hold anything the rules look for: one word of letters, a short
 # lower-case label or path ("checkout-api", "prod-eu-1", "monitoring/k8s"), a small number,
-# an IPv4 address and port, an ISO timestamp, a hex id or a UUID. Alert payloads are mostly
-# made of these, so they skip the rule table entirely.
+# an IPv4 address and port, an ISO timestamp, a hex id, a UUID, a prefixed ULID-style id
+# ("req_01J5Z8Q4T7K2M9XG3N6B1C0D4E": vendor tokens are mixed-case), or a URL with no
+# userinfo, query, digits or capitals in its path ("https://runbooks.example.com/x/y").
+# Alert payloads are mostly made of these, so they skip the rule table entirely.
 _INERT: Final = re.compile(
     r"[A-Za-z][A-Za-z_.\-]{0,63}"
     r"|[a-z][a-z0-9_./\-]{0,39}"
+    r"|[a-z]{2,10}_[0-9A-Z]{16,32}"
+    r"|https?://[a-z0-9.\-]{1,253}(?::[0-9]{1,5})?(?:/[a-z._~\-]*){0,32}"
     r"|(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?"
     r"|[1-9]\d{0,11}(?:\.\d+)?"
     r"|\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+\-]\d\d:?\d\d)?)?"
