@@ -33,18 +33,19 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-
-# httpcore tries `import sniffio` on every request when it is not installed; a None entry in
-# sys.modules makes that failed import instant (documented import-system behaviour).
-sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
-import httpx  # noqa: E402
+import httpx
 import orjson
 
 from awooop.core import migrate
 from awooop.core.db import Database
 from awooop.operators import projects
+
+# httpcore tries `import sniffio` on every request when it is not installed (it looks it up at call
+# time); a None entry in sys.modules makes that failed import instant (documented behaviour).
+sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 PROJECT = "bench"
 TOKEN = "bench-intake-token"  # noqa: S105 - a throwaway token for a throwaway database
@@ -111,7 +112,7 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         writer.write(wire)
         head = await reader.readuntil(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        headers = [tuple(line.split(": ", 1)) for line in header_lines if ": " in line]
+        headers = [(name, value) for name, _, value in (line.partition(": ") for line in header_lines) if value]
         length = next((int(v) for k, v in headers if k.lower() == "content-length"), 0)
         content = await reader.readexactly(length)
         if any(k.lower() == "connection" and v.lower() == "close" for k, v in headers):
@@ -127,35 +128,56 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
 
 
 class Bodies:
-    """Alertmanager v4 bodies with unique fingerprints/startsAt, made by byte substitution (cheap)."""
+    """Alertmanager v4 bodies whose alerts are all originals (unique fingerprint or startsAt).
 
-    def __init__(self, size: int) -> None:
-        alerts = [
-            {
-                "status": "firing",
-                "labels": {
-                    "alertname": "BenchHighLatency",
-                    "severity": "warning",
-                    "namespace": "bench",
-                    "pod": f"api-{index}-@SEQ@",
-                    "instance": "10.0.0.1:9100",
-                },
-                "annotations": {"summary": f"p99 latency above 250ms on api-{index}", "runbook_url": "https://rb/x"},
-                "startsAt": "2026-08-20T09:41:07.318476211Z",
-                "endsAt": "0001-01-01T00:00:00Z",
-                "generatorURL": "http://prometheus:9090/graph?g0.expr=up",
-                "fingerprint": f"{size:03d}@SEQ@{index:03d}",
-            }
-            for index in range(size)
-        ]
-        body = {"receiver": "bench", "status": "firing", "alerts": alerts, "version": "4", "groupKey": "{}:{}"}
-        body.update(externalURL="http://alertmanager:9093", truncatedAlerts=0)
-        self.template = orjson.dumps(body)
+    Default: every alert has a new fingerprint (a new incident each: the heaviest routing), made
+    by byte substitution so the generator stays cheap. ``keys=N``: fingerprints cycle over N
+    alerts that keep firing new episodes (unique startsAt), like a real alert storm.
+    """
+
+    def __init__(self, size: int, keys: int | None = None) -> None:
         self.size = size
+        self.keys = keys
         self._seq = itertools.count()
+        alerts = [
+            self._alert(index, f"{size:03d}@SEQ@{index:03d}", "2026-08-20T09:41:07.318476211Z") for index in range(size)
+        ]
+        self.template = orjson.dumps(self._body(alerts))
+
+    @staticmethod
+    def _alert(index: int, fingerprint: str, starts_at: str) -> dict[str, Any]:
+        return {
+            "status": "firing",
+            "labels": {
+                "alertname": "BenchHighLatency",
+                "severity": "warning",
+                "namespace": "bench",
+                "pod": f"api-{fingerprint}",
+                "instance": "10.0.0.1:9100",
+            },
+            "annotations": {"summary": f"p99 latency above 250ms on api-{index}", "runbook_url": "https://rb/x"},
+            "startsAt": starts_at,
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph?g0.expr=up",
+            "fingerprint": fingerprint,
+        }
+
+    @staticmethod
+    def _body(alerts: list[dict[str, Any]]) -> dict[str, Any]:
+        body: dict[str, Any] = {"receiver": "bench", "status": "firing", "alerts": alerts, "version": "4"}
+        body.update(groupKey="{}:{}", externalURL="http://alertmanager:9093", truncatedAlerts=0)
+        return body
 
     def next(self) -> bytes:
-        return self.template.replace(b"@SEQ@", b"%09d" % next(self._seq))
+        seq = next(self._seq)
+        if self.keys is None:
+            return self.template.replace(b"@SEQ@", b"%09d" % seq)
+        starts_at = f"2026-08-20T09:41:07.{seq:09d}Z"
+        alerts = [
+            self._alert(index, f"key{(seq * self.size + index) % self.keys:06d}", starts_at)
+            for index in range(self.size)
+        ]
+        return orjson.dumps(self._body(alerts))
 
 
 async def closed_loop(
@@ -278,6 +300,19 @@ async def count_events(url: str) -> int:
         await db.dispose()
 
 
+def hub_only_app() -> Any:
+    """Diagnostic app factory (``--no-routing``): the real app with routing replaced by a no-op,
+    to tell the hub's own cost from the router's. Never a production configuration."""
+    from awooop.app import create_app  # noqa: PLC0415 - imported in the server process only
+    from awooop.hub import service  # noqa: PLC0415
+
+    async def no_routing(*_args: Any) -> None:
+        return None
+
+    service.route_events = no_routing  # type: ignore[assignment]
+    return create_app()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -292,7 +327,9 @@ def start_server(url: str, workdir: Path, port: int, args: argparse.Namespace) -
         "AWOOOP_RUN_WORKER": "false",
         "AWOOOP_DB_POOL_SIZE": "4",
     }
-    uvicorn = ["-m", "uvicorn", args.app, "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    app = "ingest:hub_only_app" if args.no_routing else args.app
+    uvicorn = ["-m", "uvicorn", app, "--factory", "--app-dir", str(Path(__file__).parent)]
+    uvicorn += ["--host", "127.0.0.1", "--port", str(port)]
     uvicorn += ["--workers", str(args.workers), "--log-level", "warning", "--no-access-log"]
     prefix = [sys.executable]
     if args.profile and args.profile.suffix == ".prof":
@@ -325,7 +362,7 @@ async def drive(args: argparse.Namespace, base: str, server: subprocess.Popen[by
         await wait_ready(client, base, server)
         sampler = asyncio.create_task(sample_rss(server.pid, peak_rss, stop))
         for size in args.sizes:
-            bodies = Bodies(size)
+            bodies = Bodies(size, args.keys)
             await closed_loop(client, url, bodies, concurrency=args.concurrency, seconds=1.0, max_deliveries=200)
             seconds = min(args.seconds, HARD_MAX_SECONDS)
             peak = await closed_loop(
@@ -384,9 +421,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each peak phase")
     parser.add_argument("--half-seconds", type=float, default=5.0, help="duration of each half-peak phase")
     parser.add_argument("--max-deliveries", type=int, default=200_000, help="cap per peak phase")
+    parser.add_argument("--keys", type=int, help="cycle fingerprints over this many alerts (default: all new)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--transport", choices=("loopback", "httpcore"), default="loopback", help="httpx transport")
     parser.add_argument("--app", default="awooop.app:create_app", help="app factory to serve")
+    parser.add_argument("--no-routing", action="store_true", help="diagnostic: stub out routing (hub cost only)")
     parser.add_argument(
         "--profile",
         type=Path,

@@ -27,7 +27,6 @@ class Settings(BaseSettings):
     intake_batch_max: int = Field(default=256, ge=1, description="Deliveries that may share one commit")
     console_secure_cookies: bool = Field(default=False, description="Mark console cookies Secure (behind HTTPS)")
     session_ttl_seconds: int = Field(default=43_200, ge=60, description="Console session lifetime")
-    demo: bool = Field(default=False, description="Load the demo data set on start when the database is empty")
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -89,7 +89,7 @@ async def test_intake_token_forms(
         pytest.param({}, {"token": "wrong"}, "bad_credentials", "acme", id="wrong-query"),
     ],
 )
-async def test_wrong_or_missing_token_is_refused(
+async def test_wrong_or_missing_token_is_refused(  # noqa: PLR0917 - pytest fixtures and parameters
     client: httpx.AsyncClient,
     clean_db: Database,
     fixtures_dir: Path,

@@ -79,7 +79,7 @@ ENVELOPE_FIELDS = (
 
 
 def sample_headers(fixtures_dir: Path, sample: str) -> dict[str, str]:
-    provider = sample.split("_")[0]
+    provider = sample.split("_", maxsplit=1)[0]
     specific = fixtures_dir / sample.replace(".json", ".headers.json")
     path = specific if specific.exists() else fixtures_dir / f"{provider}.headers.json"
     headers = json.loads(path.read_text())["headers"]
@@ -121,7 +121,7 @@ def has_key(value: Any, key: str) -> bool:
 async def test_sample_is_stored_with_its_envelope(
     client: httpx.AsyncClient, clean_db: Database, fixtures_dir: Path, sample: str
 ) -> None:
-    provider = sample.split("_")[0]
+    provider = sample.split("_", maxsplit=1)[0]
     raw = (fixtures_dir / sample).read_bytes()
     headers = sample_headers(fixtures_dir, sample)
     project_id, token = await sample_project(clean_db, provider)

@@ -109,7 +109,7 @@ def _hub(request: Request) -> IntakeCommitter:
     return hub
 
 
-def _body_reader(request: Request) -> Callable[[int], Awaitable[bytes]]:
+def _body_reader(request: Request) -> intake.BodyReader:
     async def read(limit: int) -> bytes:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:

@@ -192,7 +192,12 @@ class IntakeCommitter:
                     self._wake.clear()
                     await self._wake.wait()
                     continue
-                await self._flush(self._take_batch(), connection)
+                batch = self._take_batch()
+                try:
+                    await self._flush(batch, connection)
+                except Exception as exc:  # a bug in the flusher itself: fail this batch, keep serving
+                    log.exception("intake flusher failed")
+                    self._fail(batch, exc)
         finally:
             await connection.release()
 
@@ -255,7 +260,7 @@ class IntakeCommitter:
                 continue
             if unavailable:
                 error: BaseException = ServiceUnavailable(
-                    "database busy or unreachable; nothing was stored, retry", retry_after=RETRY_AFTER_SECONDS
+                    "database busy or unreachable; retry", retry_after=RETRY_AFTER_SECONDS
                 )
                 error.__cause__ = exc
                 pending.future.set_exception(error)
