@@ -38,6 +38,7 @@ from typing import Any
 import asyncpg
 import httpx
 import orjson
+import wrkload
 
 from awooop.core import migrate
 from awooop.core.db import Database
@@ -61,8 +62,11 @@ class Phase:
     errors: int = 0
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
+    fixed: dict[float, float] = field(default_factory=dict)  # percentile → ms, as wrk reports them
 
     def percentile(self, p: float) -> float:
+        if p in self.fixed:
+            return self.fixed[p]
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
@@ -140,12 +144,12 @@ class Bodies:
         self.keys = keys
         self._seq = itertools.count()
         alerts = [
-            self._alert(index, f"{size:03d}@SEQ@{index:03d}", "2026-08-20T09:41:07.318476211Z") for index in range(size)
+            self.alert(index, f"{size:03d}@SEQ@{index:03d}", "2026-08-20T09:41:07.318476211Z") for index in range(size)
         ]
-        self.template = orjson.dumps(self._body(alerts))
+        self.template = orjson.dumps(self.body(alerts))
 
     @staticmethod
-    def _alert(index: int, fingerprint: str, starts_at: str) -> dict[str, Any]:
+    def alert(index: int, fingerprint: str, starts_at: str) -> dict[str, Any]:
         return {
             "status": "firing",
             "labels": {
@@ -163,10 +167,17 @@ class Bodies:
         }
 
     @staticmethod
-    def _body(alerts: list[dict[str, Any]]) -> dict[str, Any]:
+    def body(alerts: list[dict[str, Any]]) -> dict[str, Any]:
         body: dict[str, Any] = {"receiver": "bench", "status": "firing", "alerts": alerts, "version": "4"}
         body.update(groupKey="{}:{}", externalURL="http://alertmanager:9093", truncatedAlerts=0)
         return body
+
+    def wrk_template(self) -> str:
+        """The body with the placeholders ``wrkload``'s Lua script fills per request."""
+        if self.keys is None:
+            return self.template.decode()
+        alerts = [self.alert(index, f"@K{index}@", "2026-08-20T09:41:07.@T@Z") for index in range(self.size)]
+        return orjson.dumps(self.body(alerts)).decode()
 
     def next(self) -> bytes:
         seq = next(self._seq)
@@ -174,10 +185,10 @@ class Bodies:
             return self.template.replace(b"@SEQ@", b"%09d" % seq)
         starts_at = f"2026-08-20T09:41:07.{seq:09d}Z"
         alerts = [
-            self._alert(index, f"key{(seq * self.size + index) % self.keys:06d}", starts_at)
+            self.alert(index, f"key{(seq * self.size + index) % self.keys:06d}", starts_at)
             for index in range(self.size)
         ]
-        return orjson.dumps(self._body(alerts))
+        return orjson.dumps(self.body(alerts))
 
 
 async def closed_loop(
@@ -379,6 +390,61 @@ async def drive(args: argparse.Namespace, base: str, server: subprocess.Popen[by
     return phases, peak_rss[0]
 
 
+async def wrk_phase(
+    args: argparse.Namespace, workdir: Path, port: int, bodies: Bodies, name: str, *, seconds: float, **pacing: float
+) -> Phase:
+    """One wrk run: closed loop, or paced per connection (``rate`` deliveries/s) for the half-peak phase."""
+    rate = pacing.get("rate", 0.0)
+    budget = int(pacing.get("budget", args.max_deliveries))
+    lua = wrkload.script(
+        body=bodies.wrk_template(),
+        size=bodies.size,
+        keys=bodies.keys,
+        budget=-(-budget // args.wrk_threads),
+        delay_ms=args.concurrency * 1000 / rate if rate else 0.0,
+        path=f"/api/v1/hub/{PROJECT}/alertmanager",
+        token=TOKEN,
+    )
+    script_path = workdir / f"bench-{bodies.size}.lua"
+    script_path.write_text(lua)
+    result = await wrkload.run(
+        port=port,
+        script_path=script_path,
+        threads=args.wrk_threads,
+        connections=args.concurrency,
+        seconds=min(seconds, HARD_MAX_SECONDS),
+    )
+    phase = Phase(name, alerts=result.deliveries * bodies.size, deliveries=result.deliveries, errors=result.errors)
+    phase.elapsed = result.elapsed
+    phase.fixed = {0.50: result.p50_ms, 0.99: result.p99_ms}
+    return phase
+
+
+async def drive_wrk(
+    args: argparse.Namespace, workdir: Path, port: int, server: subprocess.Popen[bytes]
+) -> tuple[list[Phase], float]:
+    phases: list[Phase] = []
+    peak_rss = [0.0]
+    stop = asyncio.Event()
+    async with httpx.AsyncClient(timeout=5, transport=LoopbackTransport()) as client:
+        await wait_ready(client, f"http://127.0.0.1:{port}", server)
+    sampler = asyncio.create_task(sample_rss(server.pid, peak_rss, stop))
+    for size in args.sizes:
+        bodies = Bodies(size, args.keys)
+        await wrk_phase(args, workdir, port, bodies, "warm-up", seconds=1, budget=200)
+        peak = await wrk_phase(args, workdir, port, bodies, f"peak {size:>3}/delivery", seconds=args.seconds)
+        phases.append(peak)
+        print(peak.report(), flush=True)
+        rate = max(1.0, peak.deliveries / peak.elapsed / 2)
+        half_name = f"half peak {size:>3}/delivery"
+        half = await wrk_phase(args, workdir, port, bodies, half_name, seconds=args.half_seconds, rate=rate)
+        phases.append(half)
+        print(half.report(), flush=True)
+    stop.set()
+    await sampler
+    return phases, peak_rss[0]
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     server.send_signal(signal.SIGINT)
     try:
@@ -390,7 +456,10 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     load = os.getloadavg()[0]
-    print(f"{args.db}, {os.cpu_count()} CPUs, load average {load:.2f} before start, concurrency {args.concurrency}")
+    print(
+        f"{args.db}, {os.cpu_count()} CPUs, load average {load:.2f} before start, driver {args.driver}, "
+        f"concurrency {args.concurrency}, workers {args.workers}"
+    )
     if load > 0.5:
         print("warning: the machine is busy; figures will be lower and noisier than on an idle machine")
     workdir = Path(tempfile.mkdtemp(prefix="awooop-bench-"))
@@ -398,7 +467,10 @@ async def main(args: argparse.Namespace) -> None:
     port = free_port()
     server = start_server(url, workdir, port, args)
     try:
-        phases, peak_rss = await drive(args, f"http://127.0.0.1:{port}", server)
+        if args.driver == "wrk":
+            phases, peak_rss = await drive_wrk(args, workdir, port, server)
+        else:
+            phases, peak_rss = await drive(args, f"http://127.0.0.1:{port}", server)
     finally:
         stop_server(server)
     try:
@@ -423,6 +495,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-deliveries", type=int, default=200_000, help="cap per peak phase")
     parser.add_argument("--keys", type=int, help="cycle fingerprints over this many alerts (default: all new)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--driver",
+        choices=("wrk", "httpx"),
+        default="wrk" if wrkload.available() else "httpx",
+        help="load generator: wrk (C, default when installed) or httpx (Python, in this process)",
+    )
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (each one is a core's worth)")
     parser.add_argument("--transport", choices=("loopback", "httpcore"), default="loopback", help="httpx transport")
     parser.add_argument("--app", default="awooop.app:create_app", help="app factory to serve")
     parser.add_argument("--no-routing", action="store_true", help="diagnostic: stub out routing (hub cost only)")
