@@ -6,9 +6,9 @@ Alertmanager delivery: each alert gets a unique fingerprint (``new``) or, with `
 recurring fingerprints with a unique startsAt, exactly like ``ingest.Bodies``. Every phase is
 bounded by time (``-d``) and by a per-thread request budget (``wrk.thread:stop()``).
 
-The half-peak phase paces each connection with ``delay()`` (connections / rate seconds between
-its requests): an approximation of an open loop that holds as long as latency is well below that
-interval, which it is at half the peak rate. wrk reports latency in microseconds.
+The half-peak phase paces requests with ``delay()``: each wrk thread hands out send slots at
+``threads / rate`` intervals on the monotonic clock, so the offered rate holds whatever the latency
+(an open loop, bounded by the number of connections in flight). wrk reports latency in µs.
 """
 
 from __future__ import annotations
@@ -57,8 +57,22 @@ function request()
   return wrk.format("POST", path, headers, body)
 end
 
+-- Paced phase: each thread hands out send slots ``pause_ms`` apart on the monotonic clock (LuaJIT
+-- ffi), so the rate holds whatever the latency; a late server gets the missed slots at once.
 if pause_ms > 0 then
-  function delay() return pause_ms end
+  local ffi = require("ffi")
+  ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } awooop_ts; int clock_gettime(int, awooop_ts *); ]]
+  local ts = ffi.new("awooop_ts")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts)
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local next_slot = nil
+  function delay()
+    local now = now_ms()
+    next_slot = (next_slot or now) + pause_ms
+    return math.max(0, math.floor(next_slot - now))
+  end
 end
 
 function response(status, hdrs, body)

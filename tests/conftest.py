@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -81,10 +81,10 @@ async def _clean(database: Database) -> None:
 
 
 @pytest.fixture
-async def clean_db(db: Database) -> AsyncIterator[Database]:
+async def clean_db(db: Database) -> Database:
     """The migrated database, emptied before each test."""
     await _clean(db)
-    yield db
+    return db
 
 
 @pytest.fixture
@@ -117,9 +117,9 @@ def factory(clean_db: Database) -> Factory:
 
 
 @pytest.fixture
-def fixtures_dir() -> Iterator[Path]:
+def fixtures_dir() -> Path:
     """The provider samples in ../shared/fixtures/providers (beside the repo, also in CI)."""
     path = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "providers"
     if not path.is_dir():
         raise FileNotFoundError(f"provider fixtures not found at {path}")
-    yield path
+    return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,6 +76,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         await committer.start()
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(database, settings, stop)) if settings.run_worker else None
+        # Start-up objects live for the whole process; freezing them keeps the collector's
+        # full passes (tens of ms with a warm heap) off the request path.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

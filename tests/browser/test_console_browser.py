@@ -1,13 +1,14 @@
-"""The console in Debian's Chromium against a live server: every page, a dry-run and a handoff,
-an approval, the language switch. Any console error, page error or 4xx/5xx response fails the test.
-Screenshots of each page land in $AWOOOP_SCREENSHOT_DIR (`make screenshots` points it at docs/screenshots/)."""
+"""The console in Debian's Chromium against a live server holding the demo week (`awooop demo`):
+every page, a dry-run and a handoff, an approval, the language switch. Any console error, page error
+or 4xx/5xx response fails the test. Screenshots of each page land in $AWOOOP_SCREENSHOT_DIR
+(`make screenshots` points it at docs/screenshots/)."""
 
 from __future__ import annotations
 
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_
 
 from awooop.config import Settings
 from awooop.core.db import Database
-from tests.browser.live import AGENT, live_server, seed
+from tests.browser.live import live_server, load_demo
 from tests.factories import Factory
 
 pytestmark = pytest.mark.browser
@@ -36,8 +37,9 @@ PROJECT = "demo"
 
 
 @pytest.fixture
-def live_url(settings: Settings, clean_db: Database) -> Iterator[str]:
-    del clean_db  # emptied before the server starts
+async def live_url(settings: Settings, clean_db: Database) -> AsyncIterator[str]:
+    del clean_db  # emptied before the demo week is loaded and the server starts
+    await load_demo(settings)
     with live_server(settings) as url:
         yield url
 
@@ -95,28 +97,42 @@ async def _signed_in_page(browser: Browser, base: str, key: str, *, locale: str 
     return page, watch
 
 
-async def _prepare(factory: Factory, base: str) -> str:
-    created = await factory.project(PROJECT)
-    admin = await factory.key(role="admin", operator_id="oncall-admin")
-    agent = await factory.key(role="agent", projects_spec=PROJECT, operator_id=AGENT)
-    await seed(base, project_id=PROJECT, intake_token=created.intake_token, admin_key=admin, agent_key=agent)
+async def _operator_key(factory: Factory) -> str:
+    """The demo loader revokes its own keys: the test signs in with a key of its own."""
     return await factory.key(projects_spec=PROJECT, operator_id="mei.lin")
 
 
-async def test_every_page_and_the_operator_workflows(browser: Browser, live_url: str, factory: Factory) -> None:
-    key = await _prepare(factory, live_url)
-    page, watch = await _signed_in_page(browser, live_url, key)
-
-    await expect(page.locator("#tile-demo-alertmanager")).to_be_visible()
-    await expect(page.locator("svg.chart").first).to_be_visible()
+async def _overview(page: Page) -> None:
+    """Both verdicts per provider, coverage, the 24 h chart and the week chart on the demo week."""
+    tile = page.locator("#tile-demo-alertmanager")
+    await expect(tile).to_contain_text("Last real event")
+    await expect(tile).to_contain_text("Intake path")
+    await expect(page.locator("#tile-demo-generic .badge", has_text="stale").first).to_be_visible()
+    await expect(page.locator("#event-rate svg.chart").first.locator("text").first).to_contain_text(":00")
+    await page.click("[data-testid=rate-7d]")
+    await expect(page.locator("#event-rate svg.chart")).to_have_count(6)  # every provider sent this week
+    await expect(page.locator("#event-rate svg.chart").first.locator("text").first).to_contain_text("-")
+    await page.click("[data-testid=rate-24h]")
     await page.click("[data-testid=heartbeat-demo-alertmanager]")
     await expect(page.locator(".toast-ok", has_text="Heartbeat recorded for alertmanager")).to_be_visible()
     await _shot(page, "overview.png", keep_toasts=True)
 
+
+async def _runs(page: Page) -> None:
     await page.click("nav.nav >> text=Runs")
     await expect(page.locator("table.runs")).to_be_visible()
     await expect(page.locator("table.runs .badge.ok", has_text="in dossier").first).to_be_visible()
+    for state in ("awaiting approval", "running", "queued", "failed", "completed", "cancelled"):
+        await expect(page.locator("table.runs td .badge", has_text=state).first).to_be_visible()
+    ids = await page.locator("table.runs a.id").all_inner_texts()
+    assert len(set(ids)) == len(ids)  # runs created in the same minute must not look alike
     await _shot(page, "runs.png")
+
+
+async def test_every_page_and_the_operator_workflows(browser: Browser, live_url: str, factory: Factory) -> None:
+    page, watch = await _signed_in_page(browser, live_url, await _operator_key(factory))
+    await _overview(page)
+    await _runs(page)
 
     await page.click("a.chip >> text=awaiting approval")
     await page.locator("table.runs a.id").first.click()
@@ -133,11 +149,13 @@ async def test_every_page_and_the_operator_workflows(browser: Browser, live_url:
     await page.click("nav.nav >> text=Recurrence")
     await page.locator("a.wi-link").first.click()
     await expect(page.locator("#wi-panel .checklist")).to_be_visible()
+    history = page.locator("#wi-history .history > li")
+    before = await history.count()  # the demo week already holds dry-runs and handoffs
     await page.click("[data-testid=dry-run]")
     await expect(page.locator("[data-testid=wi-result-dry_run]")).to_be_visible()
     await page.click("[data-testid=handoff]")
     await expect(page.locator("[data-testid=proposal-markdown] h2")).to_be_visible()
-    await expect(page.locator("#wi-history .history > li")).to_have_count(2)
+    await expect(history).to_have_count(before + 2)
     await _shot(page, "recurrence.png")
 
     await page.click("nav.nav >> text=Events")
@@ -155,8 +173,7 @@ async def test_every_page_and_the_operator_workflows(browser: Browser, live_url:
 
 
 async def test_copy_buttons_and_reload_keep_the_panel(browser: Browser, live_url: str, factory: Factory) -> None:
-    key = await _prepare(factory, live_url)
-    page, watch = await _signed_in_page(browser, live_url, key)
+    page, watch = await _signed_in_page(browser, live_url, await _operator_key(factory))
     await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     await page.goto(f"{live_url}/console/recurrence")
     link = page.locator("a.wi-link").first

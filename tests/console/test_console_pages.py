@@ -49,6 +49,11 @@ async def test_overview_shows_freshness_coverage_and_an_svg_rate_chart(
     assert re.search(r'<svg class="chart"[^>]*role="img"', page.text)
     assert '<rect class="bar"' in page.text
     assert "2 events" in page.text
+    assert "events per hour (UTC)" in page.text
+    week = await client.get("/console", params={"rate": "7d"})
+    assert "events per 4 h (UTC)" in week.text
+    assert re.search(r'aria-current="true" data-testid="rate-7d"', week.text)
+    assert (await client.get("/console", params={"rate": "bogus"})).status_code == 200  # falls back to 24 h
 
 
 async def test_heartbeat_button_records_and_redraws_the_tiles(client: httpx.AsyncClient, factory: Factory) -> None:
@@ -78,6 +83,9 @@ async def test_runs_list_badges_the_dossier_and_detail_approves_a_gated_run(
     assert listing.status_code == 200
     assert f"/console/runs/{run_id}" in listing.text
     assert "in dossier" in listing.text
+    assert "restart-crashlooping" in listing.text  # the playbook names the run
+    assert "rollout-restart" in listing.text  # and its action
+    assert f'title="{run_id}">{run_id.replace("-", "")[-8:]}</a>' in listing.text  # the id's random tail
     detail = await client.get(f"/console/runs/{run_id}")
     assert "Approval required" in detail.text
     assert "KubePodCrashLooping" in detail.text  # the source dossier

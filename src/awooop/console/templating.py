@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from awooop.console.markdown import render_markdown
-from awooop.console.views.common import format_timestamp, format_timestamp_short, iso, safe_href, short_id
+from awooop.console.views.common import format_timestamp, format_timestamp_short, iso, safe_href, short_id, short_uuid
 
 
 def _tojson_attr(value: Any) -> str:
@@ -42,6 +42,7 @@ def environment() -> Environment:
     env.filters["iso"] = iso
     env.filters["safe_href"] = safe_href
     env.filters["short"] = short_id
+    env.filters["short_uuid"] = short_uuid
     env.filters["attr_json"] = _tojson_attr
     env.filters["pretty_json"] = _pretty_json
     env.filters["markdown"] = _markdown

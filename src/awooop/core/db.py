@@ -1,5 +1,6 @@
 """Engine and session factories. SQLite gets WAL, foreign keys, a busy timeout and
-``BEGIN IMMEDIATE`` for writers so concurrent writers queue instead of failing mid-transaction."""
+``BEGIN IMMEDIATE`` for writers so concurrent writers queue instead of failing mid-transaction.
+JSON columns go through orjson on both engines (several times faster than the stdlib)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A PostgreSQL that does not answer a new connection within this is treated as down (503).
+CONNECT_TIMEOUT_SECONDS = 10
+# Prepared statements kept per connection: hot statements are parsed and planned once.
+STATEMENT_CACHE_SIZE = 500
+# SQLSTATEs meaning "not now" (answer 503, the sender retries): 08 connection exceptions, 53300
+# too_many_connections, 57P01-57P03 admin/crash shutdown and cannot_connect_now.
+_UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+_UNAVAILABLE_TEXT = ("not currently accepting connections", "the database system is starting up")
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _install_sqlite_pragmas(engine: AsyncEngine, *, immediate: bool) -> None:
@@ -39,10 +53,25 @@ def create_engine(url: str, *, pool_size: int = 10, immediate: bool = True) -> A
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
         _install_sqlite_pragmas(engine, immediate=immediate)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        # prepared_statement_cache_size: SQLAlchemy's asyncpg adapter prepares each statement once
+        # per connection and keeps it (default 100; the whole app uses a few hundred statements).
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "prepared_statement_cache_size": STATEMENT_CACHE_SIZE},
+    )
 
 
 @dataclass
@@ -86,11 +115,32 @@ class Database:
             yield session
 
 
-def is_unavailable_error(exc: BaseException) -> bool:
-    """A locked SQLite or an unreachable PostgreSQL: the caller should retry later (503)."""
+def _unavailable(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError):
         text = str(exc).lower()
-        return "locked" in text or "busy" in text or "connect" in text or "unable to open" in text
+        if "locked" in text or "busy" in text or "connect" in text or "unable to open" in text:
+            return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, ConnectionError | TimeoutError | OSError)
+    if isinstance(exc, ConnectionError | TimeoutError | OSError):
+        return True
+    # asyncpg raises these unwrapped when a new connection is refused (CannotConnectNowError,
+    # TooManyConnectionsError, a database with ALLOW_CONNECTIONS false, a restart or failover).
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return True
+    text = str(exc)
+    return any(marker in text for marker in _UNAVAILABLE_TEXT)
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """A locked SQLite or a PostgreSQL that is unreachable or refuses connections for now: the
+    caller should retry later (503). Follows the cause chain and SQLAlchemy's ``orig``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _unavailable(current):
+            return True
+        current = current.__cause__ or getattr(current, "orig", None)
+    return False

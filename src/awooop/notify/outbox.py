@@ -1,6 +1,6 @@
 """Notification outbox: messages are written in the routing transaction and drained by the worker.
 
-* ``enqueue``: one multi-row INSERT that skips a message whose natural ``dedupe_key``
+* ``enqueue``: one INSERT (executemany, compiled once) that skips a message whose natural ``dedupe_key``
   (``incident_opened:<incident>``, ``approval_wait:<run>``, ``incident_resolved:<incident>``) is
   already queued, so a message is never queued twice.
 * ``claim_due``: one statement takes up to N due messages and leases them (``next_attempt_at`` and
@@ -22,19 +22,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.clock import utcnow
 from awooop.core.ids import uuid7
 from awooop.models import OutboxMessage, Project
-from awooop.runs.dialect import insert_ignoring_conflicts
+from awooop.runs.dialect import conflict_free_insert, dialect_name
 
 Kind = Literal["incident_opened", "approval_wait", "incident_resolved"]
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
 SKIPPED = "skipped"
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,8 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage]) -> None
         }
         for index, m in enumerate(messages)
     ]
-    await session.execute(insert_ignoring_conflicts(session, OutboxMessage, rows, index_elements=["dedupe_key"]))
+    stmt = conflict_free_insert(dialect_name(session), OUTBOX, ("dedupe_key",), None)
+    await (await session.connection()).execute(stmt, rows)
 
 
 async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> list[ClaimedMessage]:

@@ -2,17 +2,24 @@
 
 * ``insert_ignoring_conflicts``: ``INSERT … ON CONFLICT DO NOTHING`` (both engines spell it the
   same, but SQLAlchemy builds it from each dialect's own ``insert``).
+* ``conflict_free_insert``: the same without literal rows, built once per dialect and table and
+  executed with a list of dicts (executemany), so the compiled statement is cached — the hot path
+  uses this one; ``insert_ignoring_conflicts`` renders its rows into the SQL text.
 * Row locks: ``select(...).with_for_update(skip_locked=True)`` renders ``FOR UPDATE SKIP LOCKED``
   on PostgreSQL and nothing on SQLite, where every writer transaction starts with
   ``BEGIN IMMEDIATE`` (core/db.py) and so already runs alone. Callers use it unconditionally.
+* PostgreSQL-only statements of routing (``PG_OPEN_INCIDENTS``, ``PG_LINK_EVENTS``): rows travel
+  as one array per column through ``unnest`` (asyncpg encodes them in binary), one statement per
+  batch; SQLite takes the portable executemany forms in runs/repository.py.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, TextClause
+from sqlalchemy import ColumnElement, Insert, Table, TextClause, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -36,3 +43,37 @@ def insert_ignoring_conflicts(
         return pg.on_conflict_do_nothing(index_elements=list(index_elements), index_where=index_where)
     lite = sqlite.insert(model).values(list(rows))
     return lite.on_conflict_do_nothing(index_elements=list(index_elements), index_where=index_where)
+
+
+@functools.cache
+def conflict_free_insert(dialect: str, table: Table, index_elements: tuple[str, ...], where_sql: str | None) -> Insert:
+    """``INSERT INTO table … ON CONFLICT (index_elements) [WHERE where_sql] DO NOTHING``, no values:
+    execute it with a list of row dicts. ``where_sql`` is literal SQL so SQLite infers a partial index."""
+    where = text(where_sql) if where_sql else None
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements), index_where=where)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements), index_where=where)
+
+
+# Open incidents of one batch: sequence numbers and the human ids derived from them (INC-000123,
+# more digits past a million) in the INSERT itself, so no UPDATE follows it. Keys another
+# transaction opened first are skipped (the partial unique index `uq_incidents_open_key`).
+PG_OPEN_INCIDENTS = """
+INSERT INTO incidents (seq, id, project_id, status, title, severity, recurrence_key, firing_fingerprints,
+                       opened_at, resolved_at)
+SELECT s.seq, 'INC-' || CASE WHEN s.seq < 1000000 THEN lpad(s.seq::text, 6, '0') ELSE s.seq::text END,
+       s.project_id, 'open', s.title, s.severity, s.recurrence_key, s.markers::jsonb, s.opened_at, NULL
+FROM (SELECT nextval(pg_get_serial_sequence('incidents', 'seq'))::int4 AS seq, t.*
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+           WITH ORDINALITY AS t(project_id, title, severity, recurrence_key, markers, opened_at, ordinal)) AS s
+ORDER BY s.ordinal
+ON CONFLICT (project_id, recurrence_key) WHERE status = 'open' DO NOTHING
+RETURNING seq, id, recurrence_key
+"""
+
+# The run and incident links of routed events, one statement per batch.
+PG_LINK_EVENTS = """
+UPDATE channel_events AS e SET run_id = t.run_id, incident_id = t.incident_id
+FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, run_id, incident_id)
+WHERE e.id = t.id
+"""

@@ -1,21 +1,34 @@
 """SQL for runs, their history and the events linked to them. Every list is served by an index
-(see models/run.py): newest first by ``(created_at, id)``."""
+(see models/run.py): newest first by ``(created_at, id)``.
+
+Routing's SQL (open incidents, unfinished runs, event links) is Core, not ORM: statements are
+built once and compiled once (expanding IN parameters, executemany), rows come back as plain
+values, and only what changed is written back."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, delete, select, text, tuple_
+import orjson
+from sqlalchemy import Select, Table, bindparam, delete, event, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awooop.models import ChannelEvent, Playbook, Project, Run, RunTransition
+from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, RunTransition
 from awooop.models.run import UNFINISHED_RUN_SQL
+from awooop.runs.dialect import PG_LINK_EVENTS, PG_OPEN_INCIDENTS, conflict_free_insert, dialect_name
 from awooop.runs.states import QUEUED
 
 # Bound-parameter IN lists stay well under SQLite's variable limit and PostgreSQL's plan cache sweet spot.
 IN_CHUNK = 500
+INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
+EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
+RUNS: Table = Run.__table__  # type: ignore[assignment]
+OPEN_SQL = "status = 'open'"  # literal, as in the partial index `uq_incidents_open_key`
+_playbook_generation = 0
 
 
 async def get_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
@@ -94,21 +107,182 @@ async def lock_oldest_queued(
     return (await session.scalars(stmt)).first()
 
 
-async def unfinished_runs_by_key(session: AsyncSession, project_id: str, keys: Collection[str]) -> dict[str, Run]:
+@dataclass(frozen=True, slots=True)
+class UnfinishedRun:
+    """What routing needs of a run that is still going (its id for links, the rest for announcements)."""
+
+    id: uuid.UUID
+    state: str
+    agent_id: str
+    playbook_id: str | None
+    action: str | None
+
+
+_UNFINISHED = (
+    select(RUNS.c.recurrence_key, RUNS.c.id, RUNS.c.state, RUNS.c.agent_id, RUNS.c.playbook_id, RUNS.c.action)
+    .where(RUNS.c.project_id == bindparam("project_id"), RUNS.c.recurrence_key.in_(bindparam("keys", expanding=True)))
+    .where(text(UNFINISHED_RUN_SQL))
+    .order_by(RUNS.c.created_at)
+)
+
+
+async def unfinished_runs_by_key(
+    session: AsyncSession, project_id: str, keys: Collection[str]
+) -> dict[str, UnfinishedRun]:
     """The newest unfinished run of each recurrence key (served by the partial index)."""
-    found: dict[str, Run] = {}
+    found: dict[str, UnfinishedRun] = {}
     ordered = sorted(keys)
+    conn = await session.connection()
     for start in range(0, len(ordered), IN_CHUNK):
-        stmt = (
-            select(Run)
-            .where(Run.project_id == project_id, Run.recurrence_key.in_(ordered[start : start + IN_CHUNK]))
-            .where(text(UNFINISHED_RUN_SQL))
-            .order_by(Run.created_at)
-        )
-        for run in (await session.scalars(stmt)).all():
-            if run.recurrence_key is not None:
-                found[run.recurrence_key] = run  # ascending order: the newest wins
+        params = {"project_id": project_id, "keys": ordered[start : start + IN_CHUNK]}
+        for key, *run in await conn.execute(_UNFINISHED, params):
+            found[key] = UnfinishedRun(*run)  # ascending order: the newest wins
     return found
+
+
+@dataclass(slots=True)
+class OpenIncident:
+    """An open incident as routing tracks it; ``changed`` ones are written back at the end."""
+
+    seq: int
+    id: str
+    project_id: str
+    title: str
+    severity: str | None
+    recurrence_key: str
+    firing_fingerprints: list[str]
+    opened_at: datetime
+    status: str = "open"
+    resolved_at: datetime | None = None
+    changed: bool = False
+
+
+_LOCK_OPEN = (
+    select(
+        INCIDENTS.c.seq,
+        INCIDENTS.c.id,
+        INCIDENTS.c.project_id,
+        INCIDENTS.c.title,
+        INCIDENTS.c.severity,
+        INCIDENTS.c.recurrence_key,
+        INCIDENTS.c.firing_fingerprints,
+        INCIDENTS.c.opened_at,
+    )
+    .where(
+        INCIDENTS.c.project_id == bindparam("project_id"),
+        text(OPEN_SQL),
+        INCIDENTS.c.recurrence_key.in_(bindparam("keys", expanding=True)),
+    )
+    .order_by(INCIDENTS.c.seq)
+    .with_for_update()
+)
+
+
+async def lock_open_incidents(session: AsyncSession, project_id: str, keys: Collection[str]) -> dict[str, OpenIncident]:
+    """The open incident of each key, row-locked (PostgreSQL) in seq order so lockers never deadlock."""
+    found: dict[str, OpenIncident] = {}
+    ordered = sorted(keys)
+    conn = await session.connection()
+    for start in range(0, len(ordered), IN_CHUNK):
+        params = {"project_id": project_id, "keys": ordered[start : start + IN_CHUNK]}
+        for row in await conn.execute(_LOCK_OPEN, params):
+            incident = OpenIncident(*row)
+            incident.firing_fingerprints = list(incident.firing_fingerprints)
+            found[incident.recurrence_key] = incident
+    return found
+
+
+def _format_incident_id(seq: int) -> str:
+    return f"INC-{seq:06d}"  # as incidents.repository.format_incident_id (and the PostgreSQL INSERT)
+
+
+_SQLITE_NEXT_SEQ = select(func.coalesce(func.max(INCIDENTS.c.seq), 0))
+
+
+async def insert_open_incidents(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[OpenIncident]:
+    """Open incidents (keys: project_id, title, severity, recurrence_key, firing_fingerprints,
+    opened_at), one statement; keys a concurrent transaction opened first are skipped."""
+    if not rows:
+        return []
+    conn = await session.connection()
+    if dialect_name(session) == "postgresql":
+        columns = ("project_id", "title", "severity", "recurrence_key")
+        arrays: list[list[Any]] = [[row[name] for row in rows] for name in columns]
+        arrays.append([orjson.dumps(row["firing_fingerprints"]).decode() for row in rows])
+        arrays.append([row["opened_at"] for row in rows])
+        result = await conn.exec_driver_sql(PG_OPEN_INCIDENTS, tuple(arrays))
+        opened = {key: (seq, incident_id) for seq, incident_id, key in result.all()}
+    else:
+        # SQLite gives a new rowid max + 1; writers run one at a time (BEGIN IMMEDIATE), so the ids
+        # can be assigned here and the INSERT needs no UPDATE after it.
+        first = int((await conn.execute(_SQLITE_NEXT_SEQ)).scalar_one()) + 1
+        values = [
+            {**row, "seq": first + n, "id": _format_incident_id(first + n), "status": "open", "resolved_at": None}
+            for n, row in enumerate(rows)
+        ]
+        stmt = conflict_free_insert("sqlite", INCIDENTS, ("project_id", "recurrence_key"), OPEN_SQL)
+        inserted = set((await conn.execute(stmt.returning(INCIDENTS.c.seq), values)).scalars().all())
+        opened = {v["recurrence_key"]: (v["seq"], v["id"]) for v in values if v["seq"] in inserted}
+    return [OpenIncident(*opened[row["recurrence_key"]], **row) for row in rows if row["recurrence_key"] in opened]
+
+
+_UPDATE_INCIDENT = (
+    update(INCIDENTS)
+    .where(INCIDENTS.c.seq == bindparam("b_seq"))
+    .values(
+        severity=bindparam("severity"),
+        firing_fingerprints=bindparam("firing_fingerprints"),
+        status=bindparam("status"),
+        resolved_at=bindparam("resolved_at"),
+    )
+)
+
+
+async def save_incidents(session: AsyncSession, incidents: Collection[OpenIncident]) -> None:
+    """Write back the incidents routing changed (severity, still-firing markers, resolution)."""
+    changed = [i for i in incidents if i.changed]
+    for incident in changed:
+        incident.changed = False
+    params = [
+        {
+            "b_seq": i.seq,
+            "severity": i.severity,
+            "firing_fingerprints": i.firing_fingerprints,
+            "status": i.status,
+            "resolved_at": i.resolved_at,
+        }
+        for i in changed
+    ]
+    if params:
+        await (await session.connection()).execute(_UPDATE_INCIDENT, params)
+
+
+_LINK_EVENT = (
+    update(EVENTS)
+    .where(EVENTS.c.id == bindparam("b_id"))
+    .values(run_id=bindparam("run_id"), incident_id=bindparam("incident_id"))
+)
+
+
+async def link_events(session: AsyncSession, links: Collection[tuple[uuid.UUID, uuid.UUID | None, str | None]]) -> None:
+    """Set (run_id, incident_id) of routed events, by event id."""
+    if not links:
+        return
+    conn = await session.connection()
+    if dialect_name(session) == "postgresql":
+        await conn.exec_driver_sql(PG_LINK_EVENTS, tuple(map(list, zip(*links, strict=True))))
+    else:
+        await conn.execute(_LINK_EVENT, [{"b_id": e, "run_id": r, "incident_id": i} for e, r, i in links])
+
+
+def playbook_generation() -> int:
+    """Bumped whenever this process replaces a project's playbooks (and again at its commit)."""
+    return _playbook_generation
+
+
+def _bump_playbook_generation(*_args: Any) -> None:
+    global _playbook_generation  # noqa: PLW0603 - a process-wide invalidation counter
+    _playbook_generation += 1
 
 
 async def lock_project(session: AsyncSession, project_id: str) -> Project | None:
@@ -123,6 +297,10 @@ async def list_playbook_rows(session: AsyncSession, project_id: str) -> Sequence
 
 
 async def replace_playbook_rows(session: AsyncSession, project_id: str, rows: Sequence[Playbook]) -> None:
+    # Cached playbooks (runs.routing.PlaybookCache) are dropped now and again once this commits, so
+    # a reader that loaded the old set in between does not keep it.
+    _bump_playbook_generation()
+    event.listen(session.sync_session, "after_commit", _bump_playbook_generation, once=True)
     await session.execute(delete(Playbook).where(Playbook.project_id == project_id))
     session.add_all(rows)
     await session.flush()

@@ -3,8 +3,10 @@
 The hub calls ``route_events`` for ORIGINAL events only, possibly a batch of many deliveries.
 Events are handled in order (a firing then a resolved of one key in one batch works), with batched
 lookups: one query for the open incidents of every key in the batch, one for their unfinished
-runs, the project's playbooks once (only when a firing needs them), one INSERT for the incidents
-the batch opens, one UPDATE for the events' links, one INSERT for the notifications.
+runs, the project's playbooks once (only when a firing needs them; the hub passes a short-lived
+per-process ``PlaybookCache``), one INSERT for the incidents the batch opens (ids included), one
+UPDATE for the incidents it changed, one for the events' links, one INSERT for the notifications.
+All of it is Core with statements compiled once; only runs (``RunWriter``) go through the ORM.
 
 * heartbeat → one completed shadow run (agent ``awooop-heartbeat``, queued→running→completed
   in its history, no repair outcome); no incident, no notification.
@@ -18,22 +20,22 @@ the batch opens, one UPDATE for the events' links, one INSERT for the notificati
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from awooop.core.clock import as_utc
-from awooop.incidents import repository as incidents
-from awooop.models import ChannelEvent, Incident, Run
+from awooop.models import ChannelEvent, Run
 from awooop.notify.outbox import NewMessage, enqueue
 from awooop.runs import repository
 from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
+from awooop.runs.repository import OpenIncident, UnfinishedRun
 from awooop.runs.service import NewRun, RunWriter
 from awooop.runs.states import AWAITING_APPROVAL, COMPLETED, QUEUED, RUNNING
 
@@ -41,6 +43,29 @@ HEARTBEAT_AGENT = "awooop-heartbeat"
 ROUTER_ACTOR = "awooop-router"
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 TITLE_MAX = 512
+RESOLVED = "resolved"
+# How long another process's playbook replacement may go unseen by a cached copy (this process's
+# own replacements invalidate at once: runs.repository.playbook_generation).
+PLAYBOOK_TTL_SECONDS = 2.0
+
+
+class PlaybookCache:
+    """Per-process playbooks for the intake hot path: one query and validation per project every
+    ``ttl_seconds`` instead of one per batch. Dropped at once when this process replaces a set."""
+
+    def __init__(self, ttl_seconds: float = PLAYBOOK_TTL_SECONDS) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[str, tuple[float, int, list[PlaybookSpec]]] = {}
+
+    async def get(self, session: AsyncSession, project_id: str) -> list[PlaybookSpec]:
+        generation = repository.playbook_generation()  # read before loading: a change mid-load reloads
+        now = time.monotonic()
+        entry = self._entries.get(project_id)
+        if entry is not None and entry[0] > now and entry[1] == generation:
+            return entry[2]
+        specs = await list_playbooks(session, project_id)
+        self._entries[project_id] = (now + self._ttl, generation, specs)
+        return specs
 
 
 def event_attributes(event: ChannelEvent) -> dict[str, Any]:
@@ -73,11 +98,13 @@ def _marker(event: ChannelEvent) -> str:
 class _Batch:
     session: AsyncSession
     project_id: str
-    open_incidents: dict[str, Incident] = field(default_factory=dict)
+    cache: PlaybookCache | None = None
+    open_incidents: dict[str, OpenIncident] = field(default_factory=dict)
+    touched: list[OpenIncident] = field(default_factory=list)  # every incident seen, for the write-back
     opened_here: set[str] = field(default_factory=set)  # incident ids this batch opened
-    unfinished: dict[str, Run] = field(default_factory=dict)
+    unfinished: dict[str, Run | UnfinishedRun] = field(default_factory=dict)
     playbooks: list[PlaybookSpec] | None = None
-    links: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    links: dict[uuid.UUID, ChannelEvent] = field(default_factory=dict)
     messages: list[NewMessage] = field(default_factory=list)
     writer: RunWriter = field(init=False)
 
@@ -85,20 +112,25 @@ class _Batch:
         self.writer = RunWriter(self.session)
 
     def link(self, event: ChannelEvent, *, run_id: uuid.UUID | None = None, incident_id: str | None = None) -> None:
-        entry = self.links.setdefault(
-            event.id, {"id": event.id, "run_id": event.run_id, "incident_id": event.incident_id}
-        )
+        self.links[event.id] = event
         if run_id is not None:
-            entry["run_id"] = run_id
             set_committed_value(event, "run_id", run_id)
         if incident_id is not None:
-            entry["incident_id"] = incident_id
             set_committed_value(event, "incident_id", incident_id)
 
     async def matching_playbook(self, event: ChannelEvent) -> PlaybookSpec | None:
         if self.playbooks is None:
-            self.playbooks = await list_playbooks(self.session, self.project_id)
+            if self.cache is not None:
+                self.playbooks = await self.cache.get(self.session, self.project_id)
+            else:
+                self.playbooks = await list_playbooks(self.session, self.project_id)
+        if not self.playbooks:
+            return None
         return match_playbook(self.playbooks, event_attributes(event))
+
+    def track(self, incidents: dict[str, OpenIncident]) -> None:
+        self.open_incidents.update(incidents)
+        self.touched.extend(incidents.values())
 
 
 def _new_incident_row(project_id: str, event: ChannelEvent) -> dict[str, Any]:
@@ -117,15 +149,17 @@ async def _open_incidents(batch: _Batch, firsts: Sequence[ChannelEvent]) -> None
     """Open one incident per key for ``firsts`` (first firing events); keep a racer's if it won."""
     if not firsts:
         return
-    created = await incidents.insert_open_incidents(
+    # An incident resolved earlier in this batch must be stored as resolved before its key reopens.
+    await repository.save_incidents(batch.session, batch.touched)
+    created = await repository.insert_open_incidents(
         batch.session, [_new_incident_row(batch.project_id, e) for e in firsts]
     )
-    batch.opened_here.update(i.id for i in created if i.id is not None)
+    batch.opened_here.update(i.id for i in created)
     keys = [e.recurrence_key for e in firsts if e.recurrence_key is not None]
-    batch.open_incidents.update({i.recurrence_key: i for i in created})
+    batch.track({i.recurrence_key: i for i in created})
     missing = [k for k in keys if k not in batch.open_incidents]
     if missing:  # another transaction opened them first: attach to theirs
-        batch.open_incidents.update(await incidents.lock_open_incidents(batch.session, batch.project_id, missing))
+        batch.track(await repository.lock_open_incidents(batch.session, batch.project_id, missing))
 
 
 def _first_firings(events: Sequence[ChannelEvent], open_keys: set[str]) -> list[ChannelEvent]:
@@ -142,7 +176,7 @@ def _first_firings(events: Sequence[ChannelEvent], open_keys: set[str]) -> list[
     return list(firsts.values())
 
 
-def _opened_payload(incident: Incident, event: ChannelEvent, run: Run | None) -> dict[str, Any]:
+def _opened_payload(incident: OpenIncident, event: ChannelEvent, run: Run | UnfinishedRun | None) -> dict[str, Any]:
     return {
         "incident_id": incident.id,
         "title": incident.title,
@@ -167,7 +201,7 @@ def _opened_payload(incident: Incident, event: ChannelEvent, run: Run | None) ->
     }
 
 
-def _approval_payload(run: Run, incident: Incident, event: ChannelEvent) -> dict[str, Any]:
+def _approval_payload(run: Run, incident: OpenIncident, event: ChannelEvent) -> dict[str, Any]:
     return {
         "run_id": str(run.id),
         "incident_id": incident.id,
@@ -182,7 +216,7 @@ def _approval_payload(run: Run, incident: Incident, event: ChannelEvent) -> dict
     }
 
 
-def _resolved_payload(incident: Incident) -> dict[str, Any]:
+def _resolved_payload(incident: OpenIncident) -> dict[str, Any]:
     return {
         "incident_id": incident.id,
         "title": incident.title,
@@ -211,7 +245,7 @@ def _route_heartbeat(batch: _Batch, event: ChannelEvent) -> None:
     batch.link(event, run_id=run.id)
 
 
-def _start_run(batch: _Batch, event: ChannelEvent, incident: Incident, playbook: PlaybookSpec) -> Run:
+def _start_run(batch: _Batch, event: ChannelEvent, incident: OpenIncident, playbook: PlaybookSpec) -> Run:
     path = (QUEUED, AWAITING_APPROVAL) if playbook.requires_approval else (QUEUED,)
     run = batch.writer.add(
         NewRun(
@@ -244,16 +278,16 @@ async def _route_firing(batch: _Batch, event: ChannelEvent, key: str) -> None:
     marker = _marker(event)
     if marker not in incident.firing_fingerprints:
         incident.firing_fingerprints = [*incident.firing_fingerprints, marker]
+        incident.changed = True
     if SEVERITY_RANK.get(event.severity or "", -1) > SEVERITY_RANK.get(incident.severity or "", -1):
         incident.severity = event.severity
-    assert incident.id is not None
+        incident.changed = True
     batch.link(event, incident_id=incident.id)
     run = batch.unfinished.get(key)
     if run is None:
         playbook = await batch.matching_playbook(event)
         if playbook is not None:
-            run = _start_run(batch, event, incident, playbook)
-            batch.unfinished[key] = run
+            run = batch.unfinished[key] = _start_run(batch, event, incident, playbook)
     if run is not None:
         batch.link(event, run_id=run.id)
     if incident.id in batch.opened_here:
@@ -266,14 +300,15 @@ async def _route_firing(batch: _Batch, event: ChannelEvent, key: str) -> None:
 def _route_resolved(batch: _Batch, event: ChannelEvent, key: str, at: datetime) -> None:
     incident = batch.open_incidents.get(key)
     if incident is not None:
-        assert incident.id is not None
         batch.link(event, incident_id=incident.id)
         remaining = [m for m in incident.firing_fingerprints if m != _marker(event)]
         if remaining != incident.firing_fingerprints:
             incident.firing_fingerprints = remaining
+            incident.changed = True
         if not remaining:
-            incident.status = incidents.RESOLVED
+            incident.status = RESOLVED
             incident.resolved_at = at
+            incident.changed = True
             del batch.open_incidents[key]
             batch.messages.append(
                 NewMessage(batch.project_id, "incident_resolved", incident.id, _resolved_payload(incident))
@@ -283,22 +318,34 @@ def _route_resolved(batch: _Batch, event: ChannelEvent, key: str, at: datetime) 
         batch.link(event, run_id=run.id)
 
 
-async def _flush_links(batch: _Batch) -> None:
-    if batch.links:
-        await batch.session.execute(update(ChannelEvent), list(batch.links.values()))
+async def _write(batch: _Batch) -> None:
+    await batch.writer.flush()
+    await repository.save_incidents(batch.session, batch.touched)
+    links = [(e.id, e.run_id, e.incident_id) for e in batch.links.values()]
+    await repository.link_events(batch.session, links)
+    await enqueue(batch.session, batch.messages)
 
 
-async def route_events(session: AsyncSession, project_id: str, events: Sequence[ChannelEvent]) -> None:
-    """Route originals (never duplicates): heartbeats, firing, resolved; chat is stored only."""
+async def route_events(
+    session: AsyncSession,
+    project_id: str,
+    events: Sequence[ChannelEvent],
+    *,
+    playbooks: PlaybookCache | None = None,
+) -> None:
+    """Route originals (never duplicates): heartbeats, firing, resolved; chat is stored only.
+
+    ``playbooks``: a per-process cache (the hub's); without it the project's playbooks are read.
+    """
     alerts = [e for e in events if e.stage in ("firing", "resolved") and e.recurrence_key]
     if not alerts and not any(e.stage == "heartbeat" for e in events):
         return
-    batch = _Batch(session, project_id)
+    batch = _Batch(session, project_id, playbooks)
     keys = {e.recurrence_key for e in alerts if e.recurrence_key is not None}
     if keys:
-        batch.open_incidents = await incidents.lock_open_incidents(session, project_id, keys)
+        batch.track(await repository.lock_open_incidents(session, project_id, keys))
         await _open_incidents(batch, _first_firings(alerts, set(batch.open_incidents)))
-        batch.unfinished = await repository.unfinished_runs_by_key(session, project_id, keys)
+        batch.unfinished.update(await repository.unfinished_runs_by_key(session, project_id, keys))
     for event in events:
         if event.stage == "heartbeat":
             _route_heartbeat(batch, event)
@@ -306,6 +353,4 @@ async def route_events(session: AsyncSession, project_id: str, events: Sequence[
             await _route_firing(batch, event, event.recurrence_key)
         elif event.stage == "resolved" and event.recurrence_key:
             _route_resolved(batch, event, event.recurrence_key, as_utc(event.received_at))
-    await batch.writer.flush()
-    await _flush_links(batch)
-    await enqueue(session, batch.messages)
+    await _write(batch)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.console.templating import render_template
 from awooop.console.views.onboarding import intake_setup, pick_project
-from awooop.console.views.overview import OverviewView, build_overview
+from awooop.console.views.overview import RATE_RANGES, OverviewView, build_overview, rate_range
 from awooop.console.web import Console, ConsoleDep, ConsoleRoute, render, toast
 from awooop.deps import ReadSessionDep, SessionDep
 from awooop.dossier import service as dossier
@@ -21,7 +21,8 @@ COVERAGE_WINDOW = 200  # the API's maximum: the newest 200 alert events
 HEARTBEAT_REASON = "console_heartbeat"
 
 
-async def load_overview(session: AsyncSession, console: Console) -> OverviewView:
+async def load_overview(session: AsyncSession, console: Console, rate_code: str | None = None) -> OverviewView:
+    chosen = rate_range(rate_code)
     projects, label = console.projects, console.project or dossier.ALL_PROJECTS_LABEL
     freshness = await dossier.fetch_provider_freshness(
         session,
@@ -33,8 +34,10 @@ async def load_overview(session: AsyncSession, console: Console) -> OverviewView
     coverage = await dossier.fetch_channel_event_dossier_coverage(
         session, projects=projects, project_label=label, limit=COVERAGE_WINDOW
     )
-    rate = await dossier.event_rate(session, projects=projects, hours=24, bucket_minutes=60, now=console.now)
-    return build_overview(freshness, coverage, rate)
+    rate = await dossier.event_rate(
+        session, projects=projects, hours=chosen.hours, bucket_minutes=chosen.bucket_minutes, now=console.now
+    )
+    return build_overview(freshness, coverage, rate, chosen)
 
 
 def _context(console: Console, view: OverviewView) -> dict[str, Any]:
@@ -44,12 +47,15 @@ def _context(console: Console, view: OverviewView) -> dict[str, Any]:
         "view": view,
         "setup": intake_setup(str(console.request.base_url), project),
         "coverage_window": COVERAGE_WINDOW,
+        "rate_ranges": tuple(RATE_RANGES),
     }
 
 
 @router.get("/", response_class=HTMLResponse)
-async def overview(console: ConsoleDep, session: ReadSessionDep) -> HTMLResponse:
-    view = await load_overview(session, console)
+async def overview(
+    console: ConsoleDep, session: ReadSessionDep, rate: Annotated[str, Query(max_length=8)] = ""
+) -> HTMLResponse:
+    view = await load_overview(session, console, rate)
     return render(console, "overview.html", _context(console, view))
 
 

@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.console.templating import render_template
+from awooop.console.views.common import short_uuid
 from awooop.console.views.runs import RUN_STATES, RunDetailView, build_run_detail, build_runs_view
 from awooop.console.web import Console, ConsoleDep, ConsoleRoute, render, toast
 from awooop.deps import ReadSessionDep, SessionDep
 from awooop.dossier import service as dossier
 from awooop.runs import service as runs
-from awooop.runs.schemas import RunDetailRead, RunPage
+from awooop.runs.schemas import RunDetailRead
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -24,20 +25,6 @@ PAGE_SIZE = 25
 DOSSIER_LIMIT = 50  # the dossier API's maximum
 
 Decision = Callable[..., Awaitable[RunDetailRead]]
-
-
-async def _newest_sources(
-    session: AsyncSession, console: Console, page: RunPage
-) -> dict[uuid.UUID, dict[str, Any] | None]:
-    """Per run, its newest linked dossier event (for the alert name and the dossier badge). One
-    indexed probe per listed run (at most PAGE_SIZE); a batch lookup in the dossier service would
-    make this one query."""
-    found: dict[uuid.UUID, dict[str, Any] | None] = {}
-    for run in page.items:
-        result = await dossier.fetch_channel_event_dossier(session, projects=console.projects, run_id=run.id, limit=1)
-        events = result.get("events", [])
-        found[run.id] = events[0] if events else None
-    return found
 
 
 @router.get("/runs", response_class=HTMLResponse)
@@ -50,7 +37,9 @@ async def run_list(
     page = await runs.list_runs(
         session, projects=console.projects, state=state or None, cursor=cursor or None, limit=PAGE_SIZE
     )
-    view = build_runs_view(page, await _newest_sources(session, console, page), state=state or None, now=console.now)
+    # One query for the whole page: which of these runs have an ingested alert with a source envelope.
+    in_dossier = await dossier.runs_with_dossier(session, [run.id for run in page.items], projects=console.projects)
+    view = build_runs_view(page, in_dossier, state=state or None, now=console.now)
     return render(console, "runs.html", {"section": "runs", "view": view, "cursor": cursor, "states": RUN_STATES})
 
 
@@ -75,7 +64,7 @@ async def _decide(
     view = await _detail(session, run, console.projects)
     context: dict[str, Any] = {**console.base_context(), "view": view}
     body = render_template("partials/run_body.html", context)
-    return HTMLResponse(body + toast(console, console.t(message_key, run=str(run.id)[:8])))
+    return HTMLResponse(body + toast(console, console.t(message_key, run=short_uuid(run.id))))
 
 
 @router.post("/runs/{run_id}/approve", response_class=HTMLResponse)

@@ -100,3 +100,9 @@ def safe_next(target: str | None, default: str = "/console") -> str:
 def short_id(value: object, length: int = 8) -> str:
     text = str(value or "")
     return text[:length]
+
+
+def short_uuid(value: object, length: int = 8) -> str:
+    """The random tail of a UUID: ids are time-ordered (v7), so runs created in the same minute
+    share their first eight digits and a prefix would show a page of identical ids."""
+    return str(value or "").replace("-", "")[-length:]

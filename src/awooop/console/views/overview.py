@@ -15,6 +15,30 @@ STATUS_ORDER = {"stale": 0, "fresh": 1, "never": 2}
 
 
 @dataclass(frozen=True, slots=True)
+class RateRange:
+    """One choice of the event-rate chart: the window, its buckets and the axis labelling."""
+
+    code: str
+    hours: int
+    bucket_minutes: int
+    tick_every: int
+    tick_format: str
+
+
+# 24 h in hours (a tick every 3 h); a week in 4 h buckets, aligned to UTC midnight (a tick a day).
+RATE_RANGES: dict[str, RateRange] = {
+    "24h": RateRange("24h", 24, 60, 3, "%H:%M"),
+    "7d": RateRange("7d", 168, 240, 6, "%a %m-%d"),
+}
+DEFAULT_RATE_RANGE = "24h"
+
+
+def rate_range(code: str | None) -> RateRange:
+    """The chart range for ``?rate=``; anything unknown falls back to 24 h."""
+    return RATE_RANGES.get(code or "", RATE_RANGES[DEFAULT_RATE_RANGE])
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderTile:
     project_id: str
     provider: str
@@ -87,6 +111,7 @@ class OverviewView:
     rate_until: Any
     empty: bool
     tile_count: int = field(default=0)
+    rate_range: RateRange = field(default=RATE_RANGES[DEFAULT_RATE_RANGE])
 
 
 def percent(part: int, whole: int) -> int | None:
@@ -140,8 +165,9 @@ def build_coverage_rows(providers: Sequence[Mapping[str, Any]]) -> list[Coverage
     return sorted(rows, key=lambda r: (-r.total, r.provider))
 
 
-def build_rate_rows(rate: Mapping[str, Any]) -> tuple[list[RateRow], int]:
+def build_rate_rows(rate: Mapping[str, Any], chosen: RateRange | None = None) -> tuple[list[RateRow], int]:
     """One chart per provider on a shared scale, so a quiet provider looks quiet next to a loud one."""
+    chosen = chosen or rate_range(None)
     starts = [moment for moment in (as_datetime(b) for b in rate.get("buckets", [])) if moment is not None]
     providers = list(rate.get("providers", []))
     shared_max = max((max(p["counts"], default=0) for p in providers), default=0)
@@ -149,7 +175,15 @@ def build_rate_rows(rate: Mapping[str, Any]) -> tuple[list[RateRow], int]:
         RateRow(
             provider=str(p["provider"]),
             total=int(p.get("total", sum(p["counts"]))),
-            chart=bar_chart(p["counts"], starts, width=1000, height=58, tick_every=3, scale_max=shared_max),
+            chart=bar_chart(
+                p["counts"],
+                starts,
+                width=1000,
+                height=58,
+                tick_every=chosen.tick_every,
+                tick_format=chosen.tick_format,
+                scale_max=shared_max,
+            ),
         )
         for p in providers
     ]
@@ -157,11 +191,17 @@ def build_rate_rows(rate: Mapping[str, Any]) -> tuple[list[RateRow], int]:
     return rows, rows[0].chart.max_count if rows else 0
 
 
-def build_overview(freshness: Mapping[str, Any], coverage: Mapping[str, Any], rate: Mapping[str, Any]) -> OverviewView:
+def build_overview(
+    freshness: Mapping[str, Any],
+    coverage: Mapping[str, Any],
+    rate: Mapping[str, Any],
+    chosen: RateRange | None = None,
+) -> OverviewView:
     summary = freshness.get("summary", {})
     cov = coverage.get("summary", {})
     source_count = int(cov.get("source_count", 0))
-    rate_rows, rate_max = build_rate_rows(rate)
+    chosen = chosen or rate_range(None)
+    rate_rows, rate_max = build_rate_rows(rate, chosen)
     projects = build_tiles(freshness.get("items", []))
     ever_heard = any(t.status != "never" or t.pipeline_status != "never" for p in projects for t in p.active)
     return OverviewView(
@@ -182,4 +222,5 @@ def build_overview(freshness: Mapping[str, Any], coverage: Mapping[str, Any], ra
         rate_until=rate.get("until"),
         empty=not ever_heard and source_count == 0,
         tile_count=sum(len(p.active) + len(p.quiet) for p in projects),
+        rate_range=chosen,
     )

@@ -20,6 +20,7 @@ SUMMARY_KEYS = {
 }
 MODES: tuple[str, ...] = ("auto", "auto_repair", "manual_review", "ticket")
 SPARK_BUCKETS = 28
+INCIDENTS_SHOWN = 3  # a noisy group may have dozens of incidents: the newest few, then a count
 CHECK_MARK = {"pass": "✓", "warn": "!", "fail": "✗"}
 
 
@@ -41,6 +42,14 @@ class GroupRow:
     def where(self) -> str:
         parts = [self.item.get("namespace"), self.item.get("target_resource")]
         return "/".join(str(p) for p in parts if p)
+
+    @property
+    def incidents(self) -> list[str]:
+        return [str(i) for i in self.item.get("incident_ids") or []][:INCIDENTS_SHOWN]
+
+    @property
+    def incidents_more(self) -> int:
+        return max(0, len(self.item.get("incident_ids") or []) - INCIDENTS_SHOWN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,16 +38,23 @@ def recurrence_label(key: str | None) -> str:
     return key
 
 
+def run_subject(run: RunRead) -> str:
+    """What the run is about, from the run alone: its playbook, else its recurrence group."""
+    return run.playbook_id or group_label(run.recurrence_key)
+
+
+def group_label(key: str | None) -> str:
+    """The recurrence group in a list cell: ``k:`` keys spelled out, fingerprints without the prefix."""
+    if key and key.startswith("fp:"):
+        return key[3:]
+    return recurrence_label(key)
+
+
 @dataclass(frozen=True, slots=True)
 class RunRow:
     run: RunRead
-    source: Mapping[str, Any] | None  # the newest linked dossier event, if any
+    in_dossier: bool  # a linked event carries a source envelope: the alert was ingested, refs kept
     duration_seconds: float | None
-
-    @property
-    def in_dossier(self) -> bool:
-        """The run's alert was ingested with a source envelope (a content hash is part of every envelope)."""
-        return bool(self.source and self.source.get("content_sha256"))
 
     @property
     def outcome_class(self) -> str:
@@ -55,11 +62,17 @@ class RunRow:
 
     @property
     def subject(self) -> str:
-        return alert_label(self.source) or recurrence_label(self.run.recurrence_key)
+        return run_subject(self.run)
 
     @property
-    def severity(self) -> str | None:
-        return str(self.source["severity"]) if self.source and self.source.get("severity") else None
+    def group(self) -> str:
+        return group_label(self.run.recurrence_key)
+
+    @property
+    def detail(self) -> str:
+        """The second line: the action, then the group unless the subject already is the group."""
+        parts = [self.run.action, self.group if self.run.playbook_id else None]
+        return " · ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +83,13 @@ class RunsView:
     states: tuple[str, ...] = RUN_STATES
 
 
-def build_runs_view(
-    page: RunPage, sources: Mapping[Any, Mapping[str, Any] | None], *, state: str | None, now: datetime
-) -> RunsView:
+def build_runs_view(page: RunPage, in_dossier: Collection[Any], *, state: str | None, now: datetime) -> RunsView:
+    """``in_dossier``: the ids of the listed runs whose alert has a source envelope
+    (``dossier.service.runs_with_dossier``)."""
     rows = [
         RunRow(
             run=run,
-            source=sources.get(run.id),
+            in_dossier=run.id in in_dossier,
             duration_seconds=seconds_between(run.started_at or run.created_at, run.finished_at or now),
         )
         for run in page.items

@@ -1,0 +1,97 @@
+"""What changed when the console met the real services: run rows built from the run alone plus one
+``runs_with_dossier`` set, ids that differ, the week chart, capped incident lists (pure, no database)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from awooop.console.i18n import catalog
+from awooop.console.views.charts import bar_chart
+from awooop.console.views.common import short_uuid
+from awooop.console.views.overview import RATE_RANGES, build_overview, rate_range
+from awooop.console.views.recurrence import GroupRow
+from awooop.console.views.runs import build_runs_view
+from awooop.runs.schemas import RunPage, RunRead
+
+NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
+
+
+def _run(**overrides: object) -> RunRead:
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "project_id": "demo",
+        "state": "completed",
+        "mode": "live",
+        "agent_id": "k8s-remediator",
+        "playbook_id": "restart-crashlooping-pod",
+        "action": "rollout-restart",
+        "recurrence_key": "fp:7f3c9a2e5d1b4c60",
+        "incident_id": "INC-000047",
+        "trigger_event_id": None,
+        "repair_outcome": None,
+        "created_at": NOW - timedelta(minutes=5),
+        "updated_at": NOW,
+        "started_at": NOW - timedelta(minutes=5),
+        "finished_at": NOW,
+    }
+    return RunRead.model_validate(fields | overrides)
+
+
+def test_runs_view_badges_exactly_the_runs_the_dossier_service_returned() -> None:
+    with_envelope, without = _run(), _run(playbook_id=None, action="record-heartbeat")
+    page = RunPage(items=[with_envelope, without], limit=25, next_cursor=None)
+    view = build_runs_view(page, {with_envelope.id}, state=None, now=NOW)
+    assert [row.in_dossier for row in view.rows] == [True, False]
+    first, second = view.rows
+    assert first.subject == "restart-crashlooping-pod"
+    assert first.detail == "rollout-restart · 7f3c9a2e5d1b4c60"  # the fingerprint without its prefix
+    assert second.subject == "7f3c9a2e5d1b4c60"  # no playbook: the group names the run
+    assert second.detail == "record-heartbeat"
+    assert first.duration_seconds == 300
+
+
+def test_spelled_out_recurrence_keys_name_the_alert() -> None:
+    run = _run(playbook_id=None, recurrence_key="k:grafana|HighErrorRate|payments|refund-api")
+    row = build_runs_view(RunPage(items=[run], limit=25, next_cursor=None), set(), state=None, now=NOW).rows[0]
+    assert row.subject == "HighErrorRate · payments · refund-api"
+
+
+def test_short_ids_of_runs_created_in_the_same_second_differ() -> None:
+    # Time-ordered ids share their leading digits; the console shows their random tail.
+    same_second = [uuid.UUID(f"01a21a6f-5517-7478-af7a-{n:012x}") for n in (0x7E3C885AE4F9, 0x3A2F910B11C2)]
+    shown = [short_uuid(value) for value in same_second]
+    assert shown == ["885ae4f9", "910b11c2"]
+    assert short_uuid(None) == ""
+
+
+def test_week_range_buckets_four_hours_and_labels_days() -> None:
+    week = rate_range("7d")
+    assert (week.hours, week.bucket_minutes) == (168, 240)
+    assert rate_range("1y") == rate_range(None) == RATE_RANGES["24h"]  # unknown: the default
+    starts = [NOW - timedelta(hours=4 * (41 - i)) for i in range(42)]
+    rate = {"buckets": starts, "total": 3, "providers": [{"provider": "sentry", "counts": [1] * 3 + [0] * 39}]}
+    view = build_overview({"items": []}, {"summary": {}}, rate, week)
+    chart = view.rate_rows[0].chart
+    assert len(chart.bars) == 42
+    assert len(chart.ticks) == 7  # one a day
+    assert chart.ticks[0].label == "Thu 08-13"
+    assert view.rate_range.code == "7d"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hant"])
+def test_every_rate_range_has_its_labels(language: str) -> None:
+    messages = catalog(language)
+    for code in RATE_RANGES:
+        for prefix in ("overview.range.", "overview.rate_meta.", "overview.rate_aria.", "overview.rate_empty."):
+            assert prefix + code in messages
+
+
+def test_a_noisy_group_lists_its_newest_incidents_and_counts_the_rest() -> None:
+    incidents = [f"INC-{n:06d}" for n in range(51, 31, -1)]
+    row = GroupRow({"incident_ids": incidents}, spark=bar_chart([], []))
+    assert row.incidents == ["INC-000051", "INC-000050", "INC-000049"]
+    assert row.incidents_more == 17
+    assert GroupRow({"incident_ids": None}, spark=bar_chart([], [])).incidents_more == 0
