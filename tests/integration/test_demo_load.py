@@ -61,6 +61,8 @@ async def test_demo_week_has_something_on_every_page_and_loads_once(
     )
     providers = {p["provider"] for p in dossier.json()["providers"]}
     assert {"alertmanager", "signoz", "grafana", "sentry", "generic"} <= providers
+    # The crash-loop alerts carry a leaked connection string: the demo shows redaction at work.
+    assert dossier.json()["summary"]["redacted_total"] > 0
     oldest = min(e["received_at"] for e in events)
     assert oldest < (started - timedelta(hours=12)).isoformat()  # the newest 100 already span hours
 

@@ -32,8 +32,9 @@ def prometheus_alert(
     ends_at: datetime | None = None,
     generator: str = "http://prometheus-k8s-0:9090/graph?g0.expr=up&g0.tab=1",
     runbook: str | None = None,
+    description: str | None = None,
 ) -> dict[str, Any]:
-    annotations = {"summary": summary, "description": summary}
+    annotations = {"summary": summary, "description": description or summary}
     if runbook:
         annotations["runbook_url"] = runbook
     return {

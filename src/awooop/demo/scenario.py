@@ -78,6 +78,11 @@ def _crashloop(status: str, fp: str, *, ns: str, pod: str, starts: datetime, end
         status=status,
         labels=labels,
         summary=f"Pod {ns}/{pod} is crash looping.",
+        # Rule authors often template the last log line in; it leaks a credential the hub redacts.
+        description=(
+            f"Pod {ns}/{pod} restarted 5 times in 10 min. Last log: FATAL could not connect to "
+            "postgres://orders_app:Demo-Pa55w0rd-7f3c@orders-db.payments.svc:5432/orders (timeout)"
+        ),
         fingerprint=fp,
         starts_at=starts,
         ends_at=ends,
