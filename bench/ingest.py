@@ -317,7 +317,7 @@ def hub_only_app() -> Any:
     from awooop.app import create_app  # noqa: PLC0415 - imported in the server process only
     from awooop.hub import service  # noqa: PLC0415
 
-    async def no_routing(*_args: Any) -> None:
+    async def no_routing(*_args: Any, **_kwargs: Any) -> None:
         return None
 
     service.route_events = no_routing  # type: ignore[assignment]
