@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import wrkload
+from fastapi import FastAPI, Request, Response
 from ingest import PROJECT, TOKEN, Bodies, free_port, stop_server
 
 _ANSWER = b'{"status":"accepted","project_id":"bench","events":[]}'
@@ -46,8 +47,6 @@ def asgi_app() -> Any:
 
 def starlette_app() -> Any:
     from starlette.applications import Starlette  # noqa: PLC0415 - server process only
-    from starlette.requests import Request  # noqa: PLC0415
-    from starlette.responses import Response  # noqa: PLC0415
     from starlette.routing import Route  # noqa: PLC0415
 
     async def receive(request: Request) -> Response:
@@ -58,8 +57,6 @@ def starlette_app() -> Any:
 
 
 def fastapi_app() -> Any:
-    from fastapi import FastAPI, Request, Response  # noqa: PLC0415 - server process only
-
     app = FastAPI()
 
     @app.post("/api/v1/hub/{project_id}/alertmanager", status_code=202, response_class=Response)
@@ -72,7 +69,8 @@ def fastapi_app() -> Any:
 
 async def measure(kind: str, args: argparse.Namespace, workdir: Path) -> str:
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", f"ceiling:{kind}_app", "--factory", "--app-dir", str(Path(__file__).parent)]
+    command = [sys.executable, "-m", "uvicorn", f"ceiling:{kind}_app", "--factory"]
+    command += ["--app-dir", str(Path(__file__).parent)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
     command += ["--loop", "uvloop", "--http", "httptools"]
     server = subprocess.Popen(command)
@@ -91,7 +89,8 @@ async def measure(kind: str, args: argparse.Namespace, workdir: Path) -> str:
     finally:
         stop_server(server)
     rate = result.deliveries / result.elapsed
-    return f"{kind:<10} {rate:>8.0f} requests/s  p50 {result.p50_ms:5.1f} ms  p99 {result.p99_ms:5.1f} ms  errors {result.errors}"
+    latency = f"p50 {result.p50_ms:5.1f} ms  p99 {result.p99_ms:5.1f} ms"
+    return f"{kind:<10} {rate:>8.0f} requests/s  {latency}  errors {result.errors}"
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -21,6 +21,7 @@ NAME_LIMIT = 256
 _HASH_SUFFIX = 16
 # Redacted text is cut to this before whitespace folding: never more than the preview can show.
 _PREVIEW_SOURCE_LIMIT = 2 * PREVIEW_LIMIT
+_SORTED = orjson.OPT_SORT_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +53,58 @@ class Envelope:
     provider_ts: datetime | None
 
 
-def build_envelope(provider: str, item: ParsedItem) -> Envelope:
-    raw = orjson.dumps(item.content, option=orjson.OPT_SORT_KEYS)
-    redacted, hits = redact_json(item.content)
+class DeliveryMemo:
+    """The JSON and redacted JSON of top-level content parts, per delivery, by object identity.
+
+    An Alertmanager-family delivery puts the same ``group`` dict into every alert's content;
+    with the memo it is serialised and redacted once per delivery instead of once per alert.
+    Splicing is exact: ``redact_json`` treats each key of a dict on its own (the one exception,
+    a ``value`` labelled by a ``name``/``key`` sibling, is left to the plain path), and sorted-key
+    JSON of a dict is its sorted ``"key":value`` fragments joined by commas.
+    """
+
+    __slots__ = ("_parts",)
+
+    def __init__(self) -> None:
+        # (key, id(value)) -> (value, raw fragment, redacted fragment, hits); holding the value
+        # keeps its id from being recycled while the memo lives.
+        self._parts: dict[tuple[str, int], tuple[Any, bytes, bytes, int]] = {}
+
+    def content_json(self, content: dict[str, Any]) -> tuple[bytes, bytes, int] | None:
+        """(raw JSON, redacted JSON, hits) of ``content``, or None when it must take the plain path."""
+        if "value" in content or not all(type(key) is str for key in content):
+            return None
+        raw_parts, redacted_parts, hits = [], [], 0
+        for key in sorted(content):
+            raw, redacted, count = self._part(key, content[key])
+            raw_parts.append(raw)
+            redacted_parts.append(redacted)
+            hits += count
+        return b"{" + b",".join(raw_parts) + b"}", b"{" + b",".join(redacted_parts) + b"}", hits
+
+    def _part(self, key: str, value: Any) -> tuple[bytes, bytes, int]:
+        entry = self._parts.get((key, id(value)))
+        if entry is None or entry[0] is not value:
+            single = {key: value}
+            redacted, hits = redact_json(single)
+            raw_part = orjson.dumps(single, option=_SORTED)[1:-1]
+            entry = (value, raw_part, orjson.dumps(redacted, option=_SORTED)[1:-1], hits)
+            self._parts[(key, id(value))] = entry
+        return entry[1], entry[2], entry[3]
+
+
+def _content_json(content: dict[str, Any], memo: DeliveryMemo | None) -> tuple[bytes, bytes, int]:
+    if memo is not None and type(content) is dict:
+        spliced = memo.content_json(content)
+        if spliced is not None:
+            return spliced
+    redacted, hits = redact_json(content)
+    return orjson.dumps(content, option=_SORTED), orjson.dumps(redacted, option=_SORTED), hits
+
+
+def build_envelope(provider: str, item: ParsedItem, memo: DeliveryMemo | None = None) -> Envelope:
+    """The envelope of one item; pass one ``memo`` for all items of a delivery (same result, less work)."""
+    raw, redacted_json, hits = _content_json(item.content, memo)
     labels, label_hits = _redact_map(item.labels)
     refs, ref_hits = _redact_map(item.source_refs)
     alertname, name_hits = _redact(item.alertname)
@@ -79,7 +129,7 @@ def build_envelope(provider: str, item: ParsedItem) -> Envelope:
             target_resource=target,
             summary=summary,
         ),
-        content_redacted=orjson.dumps(redacted, option=orjson.OPT_SORT_KEYS).decode(),
+        content_redacted=redacted_json.decode(),
         has_redacted_content=replaced > 0,
         redaction_version=REDACTION_VERSION,
         source_url=source_url,

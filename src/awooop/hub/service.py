@@ -25,7 +25,7 @@ from awooop.core.clock import as_utc, utcnow
 from awooop.core.ids import uuid7
 from awooop.core.metrics import INTAKE_EVENTS
 from awooop.hub import repository
-from awooop.hub.envelope import Envelope, build_envelope
+from awooop.hub.envelope import DeliveryMemo, Envelope, build_envelope
 from awooop.hub.providers import ParsedItem
 from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
@@ -95,12 +95,15 @@ def prepare_rows(
     ``heartbeat`` and provider_event_id ``heartbeat-<UTC second>`` before the envelope is built.
     """
     received = as_utc(received_at or utcnow())
+    batch = list(items)
+    # Items of one delivery share parts (an Alertmanager group): serialise and redact those once.
+    memo = DeliveryMemo() if len(batch) > 1 else None
     rows: list[Row] = []
-    for item in items:
+    for item in batch:
         if heartbeat or is_heartbeat(item):
             heartbeat_id = received.strftime(HEARTBEAT_ID_FORMAT)
             item = dataclasses.replace(item, stage="heartbeat", provider_event_id=heartbeat_id)  # noqa: PLW2901
-        envelope = build_envelope(provider, item)
+        envelope = build_envelope(provider, item, memo)
         row = {name: getattr(envelope, name) for name in ENVELOPE_COLUMNS}
         row.update(
             id=uuid7(),
