@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +18,7 @@ from awooop import health
 from awooop.config import Settings
 from awooop.console import routes as console_routes
 from awooop.core.db import Database, is_unavailable_error
+from awooop.deps import refuse_nul_characters
 from awooop.dossier import api as dossier_api
 from awooop.errors import DomainError
 from awooop.hub import api as hub_api
@@ -101,11 +102,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     _install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(hub_api.router, prefix="/api/v1/hub", tags=["hub"])
-    app.include_router(operators_api.router, prefix=PLATFORM, tags=["operators"])
-    app.include_router(dossier_api.router, prefix=PLATFORM, tags=["channel-events"])
-    app.include_router(workitems_api.router, prefix=PLATFORM, tags=["channel-events"])
-    app.include_router(runs_api.router, prefix=PLATFORM, tags=["runs"])
-    app.include_router(incidents_api.router, prefix=PLATFORM, tags=["incidents"])
-    app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"])
-    app.include_router(console_routes.router, prefix="/console", include_in_schema=False)
+    # Operator, agent and console routes refuse NUL in any parameter (intake keeps it, sanitised).
+    guarded = [Depends(refuse_nul_characters)]
+    app.include_router(operators_api.router, prefix=PLATFORM, tags=["operators"], dependencies=guarded)
+    app.include_router(dossier_api.router, prefix=PLATFORM, tags=["channel-events"], dependencies=guarded)
+    app.include_router(workitems_api.router, prefix=PLATFORM, tags=["channel-events"], dependencies=guarded)
+    app.include_router(runs_api.router, prefix=PLATFORM, tags=["runs"], dependencies=guarded)
+    app.include_router(incidents_api.router, prefix=PLATFORM, tags=["incidents"], dependencies=guarded)
+    app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"], dependencies=guarded)
+    app.include_router(console_routes.router, prefix="/console", include_in_schema=False, dependencies=guarded)
     return app

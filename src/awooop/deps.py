@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.config import Settings
@@ -25,6 +26,21 @@ def get_settings(request: Request) -> Settings:
 def get_database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """422 naming the parameter for a NUL in the path, query or form: PostgreSQL text cannot hold it, and
+    an id or filter with one can match nothing, so it must not reach the database as a 500."""
+    fields: list[tuple[str, str, object]] = [("path", k, v) for k, v in request.path_params.items()]
+    fields += [("query", k, v) for k, v in request.query_params.multi_items()]
+    if request.method not in SAFE_METHODS and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        fields += [("body", k, v) for k, v in (await request.form()).multi_items()]
+    for location, name, value in fields:
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            message = "must not contain NUL (\\x00) characters"
+            raise RequestValidationError([{"loc": (location, name), "msg": message, "type": "value_error"}])
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

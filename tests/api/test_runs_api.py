@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from awooop.core.db import Database
+from awooop.runs import service
+from awooop.runs.service import HEARTBEAT_AGENT, NewRun
 from tests.factories import Factory
 from tests.fakes.events import alert, ingest, load_playbooks, seed_runs
 
@@ -151,3 +155,66 @@ async def test_reject_cancels_and_cancel_withdraws(
     assert response.status_code == 409
     assert response.json()["current_state"] == "cancelled"
     assert "final" in response.json()["detail"]
+
+
+async def test_heartbeat_runs_can_be_left_out_and_pages_stay_full(
+    client: httpx.AsyncClient, factory: Factory, clean_db: Database
+) -> None:
+    await _setup(factory, clean_db, "acme")
+    created = []
+    for n in range(4):  # heartbeats interleaved with alert runs, newest first in the list
+        await ingest(clean_db, "acme", [alert(stage="heartbeat", alertname="Heartbeat", fingerprint=f"hb-{n}")])
+        created += await seed_runs(clean_db, "acme", 1, start=n)
+    headers = await factory.operator_headers()
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, "exclude_agent_id": HEARTBEAT_AGENT} | ({"cursor": cursor} if cursor else {})
+        body = (await client.get(RUNS, params=params, headers=headers)).json()
+        assert len(body["items"]) == 2  # full pages: the filter is in the query, not after it
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [str(r.id) for r in reversed(created)]
+    everything = (await client.get(RUNS, headers=headers)).json()["items"]
+    assert sum(item["agent_id"] == HEARTBEAT_AGENT for item in everything) == 4
+
+
+async def test_alert_labels_name_each_runs_alert_in_one_call(factory: Factory, clean_db: Database) -> None:
+    await _setup(factory, clean_db, "acme", "beta")
+    (fired,) = await seed_runs(clean_db, "acme", 1, alertname="HighErrorRate")
+    (other,) = await seed_runs(clean_db, "beta", 1)
+    async with clean_db.transaction() as session:
+        # A run with an incident but no trigger event: the incident's title names it.
+        manual = await service.create_run(
+            session,
+            NewRun(
+                project_id="acme",
+                agent_id="k8s-remediator",
+                mode="live",
+                actor="alice",
+                at=fired.created_at,
+                incident_id=fired.incident_id,
+            ),
+        )
+        bare = await service.create_run(
+            session,
+            NewRun(project_id="acme", agent_id="k8s-remediator", mode="live", actor="alice", at=fired.created_at),
+        )
+    async with clean_db.reader() as session:
+        labels = await service.run_alert_labels(
+            session, [fired.id, other.id, manual.id, bare.id, uuid.uuid4()], projects={"acme"}
+        )
+        assert await service.run_alert_labels(session, [fired.id], projects=set()) == {}
+    assert set(labels) == {fired.id, manual.id}  # beta's run is out of scope; the bare run names no alert
+    first = labels[fired.id]
+    assert (first.alertname, first.severity, first.namespace, first.target_resource) == (
+        "HighErrorRate",
+        "warning",
+        "payments",
+        "checkout-api",
+    )
+    assert labels[manual.id].alertname is None
+    assert labels[manual.id].incident_title == first.incident_title
+    assert "HighErrorRate" in (first.incident_title or "")

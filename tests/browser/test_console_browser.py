@@ -126,6 +126,9 @@ async def _runs(page: Page) -> None:
         await expect(page.locator("table.runs td .badge", has_text=state).first).to_be_visible()
     ids = await page.locator("table.runs a.id").all_inner_texts()
     assert len(set(ids)) == len(ids)  # runs created in the same minute must not look alike
+    await expect(page.locator("table.runs .sev").first).to_be_visible()  # the alert each run is about
+    await expect(page.locator("table.runs td", has_text="awooop-heartbeat")).to_have_count(0)
+    await expect(page.locator(".filters a", has_text="Show heartbeat runs")).to_be_visible()
     await _shot(page, "runs.png")
 
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from awooop.console.i18n import catalog
+from awooop.console.i18n import catalog, translator
 from awooop.console.views.charts import bar_chart
 from awooop.console.views.common import short_uuid
 from awooop.console.views.overview import RATE_RANGES, build_overview, rate_range
 from awooop.console.views.recurrence import GroupRow
-from awooop.console.views.runs import build_runs_view
-from awooop.runs.schemas import RunPage, RunRead
+from awooop.console.views.runs import RunDetailView, build_runs_view
+from awooop.runs.schemas import RunAlertLabel, RunDetailRead, RunPage, RunRead
 
 NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
 
@@ -57,6 +57,54 @@ def test_spelled_out_recurrence_keys_name_the_alert() -> None:
     run = _run(playbook_id=None, recurrence_key="k:grafana|HighErrorRate|payments|refund-api")
     row = build_runs_view(RunPage(items=[run], limit=25, next_cursor=None), set(), state=None, now=NOW).rows[0]
     assert row.subject == "HighErrorRate · payments · refund-api"
+
+
+def test_run_rows_name_the_alert_then_the_playbook() -> None:
+    named, titled, bare = _run(), _run(playbook_id=None, action=None), _run()
+    alerts = {
+        named.id: RunAlertLabel(
+            alertname="HighErrorRate",
+            severity="critical",
+            namespace="checkout",
+            target_resource="api",
+            incident_title="HighErrorRate checkout/api",
+        ),
+        titled.id: RunAlertLabel(
+            alertname=None, severity="warning", namespace=None, target_resource=None, incident_title="Disk full on db-1"
+        ),
+    }
+    page = RunPage(items=[named, titled, bare], limit=25, next_cursor=None)
+    first, second, third = build_runs_view(page, set(), state=None, now=NOW, alerts=alerts).rows
+    assert (first.severity, first.alert_name, first.alert_where) == ("critical", "HighErrorRate", "checkout/api")
+    assert first.detail == "restart-crashlooping-pod · rollout-restart · 7f3c9a2e5d1b4c60"
+    assert (second.severity, second.alert_name, second.alert_where) == ("warning", "Disk full on db-1", "")
+    assert second.detail == "7f3c9a2e5d1b4c60"  # no playbook or action: the group alone
+    assert (third.alert_name, third.subject, third.detail) == (
+        "",
+        "restart-crashlooping-pod",
+        "rollout-restart · 7f3c9a2e5d1b4c60",
+    )
+
+
+@pytest.mark.parametrize(
+    ("summary", "english"),
+    [
+        (
+            {"source_count": 1, "duplicate_total": 1, "redacted_total": 1, "source_ref_total": 1},
+            "1 linked event · 1 duplicate · 1 redacted · 1 ref",
+        ),
+        (
+            {"source_count": 2, "duplicate_total": 0, "redacted_total": 3, "source_ref_total": 4},
+            "2 linked events · 0 duplicates · 3 redacted · 4 refs",
+        ),
+    ],
+)
+def test_dossier_header_counts_agree_with_their_numbers(summary: dict[str, int], english: str) -> None:
+    run = RunDetailRead(**_run().model_dump(), transitions=[], events=[], events_truncated=False, incident=None)
+    view = RunDetailView(run=run, timeline=[], dossier=[], dossier_summary=summary, awaiting_approval=False)
+    t = translator("en")
+    assert " · ".join(t(key, n=n) for key, n in view.dossier_counts) == english
+    assert all(key in catalog("zh-Hant") for key, _ in view.dossier_counts)
 
 
 def test_short_ids_of_runs_created_in_the_same_second_differ() -> None:

@@ -86,6 +86,9 @@ async def test_runs_list_badges_the_dossier_and_detail_approves_a_gated_run(
     assert "restart-crashlooping" in listing.text  # the playbook names the run
     assert "rollout-restart" in listing.text  # and its action
     assert f'title="{run_id}">{run_id.replace("-", "")[-8:]}</a>' in listing.text  # the id's random tail
+    # Which alert the run is about: severity, name, where.
+    assert '<span class="sev critical">critical</span> <strong>KubePodCrashLooping</strong>' in listing.text
+    assert '<span class="mono small">payments</span>' in listing.text
     detail = await client.get(f"/console/runs/{run_id}")
     assert "Approval required" in detail.text
     assert "KubePodCrashLooping" in detail.text  # the source dossier
@@ -105,6 +108,29 @@ async def test_runs_list_badges_the_dossier_and_detail_approves_a_gated_run(
     again = await client.post(f"/console/runs/{run_id}/approve", headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
     assert again.status_code == 409  # a second click: a toast, not a crash
     assert "toast-error" in again.text
+
+
+async def test_heartbeat_runs_are_hidden_until_asked_for(client: httpx.AsyncClient, factory: Factory) -> None:
+    acme = await tenant(factory, "acme")
+    run_id = await gated_run(client, factory, acme)
+    await login(client, await factory.key(projects_spec="acme"))
+    csrf = await signed_in_csrf(client)
+    beat = await client.post(
+        "/console/overview/heartbeat",
+        data={"project_id": "acme", "provider": "sentry"},
+        headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+    )
+    assert beat.status_code == 200
+    default = await client.get("/console/runs")
+    assert default.text.count('<a class="id"') == 1  # the alert's run only
+    assert f"/console/runs/{run_id}" in default.text
+    assert "Heartbeat runs hidden" in default.text
+    assert 'href="/console/runs?heartbeats=shown"' in default.text
+    shown = await client.get("/console/runs", params={"heartbeats": "shown"})
+    assert shown.text.count('<a class="id"') == 2
+    assert "awooop-heartbeat" in shown.text
+    assert 'href="/console/runs?state=completed&amp;heartbeats=shown"' in shown.text  # chips keep the toggle
+    assert re.search(r'href="/console/runs" title="[^"]*">Hide heartbeat runs</a>', shown.text)
 
 
 async def test_recurrence_page_dry_run_and_handoff(client: httpx.AsyncClient, factory: Factory) -> None:

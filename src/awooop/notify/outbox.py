@@ -1,8 +1,8 @@
 """Notification outbox: messages are written in the routing transaction and drained by the worker.
 
-* ``enqueue``: one INSERT (executemany, compiled once) that skips a message whose natural ``dedupe_key``
-  (``incident_opened:<incident>``, ``approval_wait:<run>``, ``incident_resolved:<incident>``) is
-  already queued, so a message is never queued twice.
+* ``enqueue``: one INSERT (executemany; pre-rendered text, compiled once per engine) that skips a
+  message whose natural ``dedupe_key`` (``incident_opened:<incident>``, ``approval_wait:<run>``,
+  ``incident_resolved:<incident>``) is already queued, so a message is never queued twice.
 * ``claim_due``: one statement takes up to N due messages and leases them (``next_attempt_at`` and
   ``locked_until`` move to now + lease, ``attempts`` + 1). PostgreSQL skips rows other workers are
   claiming (``FOR UPDATE SKIP LOCKED``); SQLite writers run one at a time. A worker that dies
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.core.clock import utcnow
 from awooop.core.ids import uuid7
 from awooop.models import OutboxMessage, Project
-from awooop.runs.dialect import conflict_free_insert, dialect_name
+from awooop.runs.dialect import insert_skipping_conflicts
 
 Kind = Literal["incident_opened", "approval_wait", "incident_resolved"]
 PENDING = "pending"
@@ -36,6 +36,8 @@ DELIVERED = "delivered"
 FAILED = "failed"
 SKIPPED = "skipped"
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+# Text, not the dialects' insert(): those have no SQLAlchemy cache key and were compiled per batch.
+_ENQUEUE = insert_skipping_conflicts(OUTBOX, ("dedupe_key",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +84,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage]) -> None
         }
         for index, m in enumerate(messages)
     ]
-    stmt = conflict_free_insert(dialect_name(session), OUTBOX, ("dedupe_key",), None)
-    await (await session.connection()).execute(stmt, rows)
+    await (await session.connection()).execute(_ENQUEUE, rows)
 
 
 async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> list[ClaimedMessage]:

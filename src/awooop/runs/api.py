@@ -28,6 +28,9 @@ async def list_runs(
     recurrence_key: Annotated[
         str | None, Query(max_length=1024, description="Only runs of this recurrence key")
     ] = None,
+    exclude_agent_id: Annotated[
+        str | None, Query(max_length=128, description="Leave out this agent's runs (e.g. awooop-heartbeat)")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
 ) -> RunPage:
@@ -37,6 +40,7 @@ async def list_runs(
         state=state,
         agent_id=agent_id,
         recurrence_key=recurrence_key,
+        exclude_agent_id=exclude_agent_id,
         cursor=cursor,
         limit=limit,
     )

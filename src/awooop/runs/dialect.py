@@ -3,8 +3,12 @@
 * ``insert_ignoring_conflicts``: ``INSERT … ON CONFLICT DO NOTHING`` (both engines spell it the
   same, but SQLAlchemy builds it from each dialect's own ``insert``).
 * ``conflict_free_insert``: the same without literal rows, built once per dialect and table and
-  executed with a list of dicts (executemany), so the compiled statement is cached — the hot path
-  uses this one; ``insert_ignoring_conflicts`` renders its rows into the SQL text.
+  executed with a list of dicts (executemany). SQLAlchemy 2.0 gives neither dialect's
+  ``on_conflict_do_nothing`` a cache key, so it is compiled again on every execution; it stays
+  for callers that need ``RETURNING`` (SQLite's incident insert).
+* ``insert_skipping_conflicts``: the hot path's form (the notification outbox): the statement
+  text rendered once, spelled the same on both engines, with typed bind parameters, so it
+  is compiled once per engine and cached.
 * Row locks: ``select(...).with_for_update(skip_locked=True)`` renders ``FOR UPDATE SKIP LOCKED``
   on PostgreSQL and nothing on SQLite, where every writer transaction starts with
   ``BEGIN IMMEDIATE`` (core/db.py) and so already runs alone. Callers use it unconditionally.
@@ -19,7 +23,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Table, TextClause, text
+from sqlalchemy import ColumnElement, Insert, Table, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -53,6 +57,20 @@ def conflict_free_insert(dialect: str, table: Table, index_elements: tuple[str, 
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements), index_where=where)
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements), index_where=where)
+
+
+@functools.cache
+def insert_skipping_conflicts(table: Table, index_elements: tuple[str, ...]) -> TextClause:
+    """``INSERT INTO table (every column) VALUES (…) ON CONFLICT (index_elements) DO NOTHING``;
+    execute it with a list of row dicts naming every column. The bind parameters carry the
+    columns' types, so values are converted exactly as the ORM would (JSON, UUID, UTC times)."""
+    names = [column.name for column in table.columns]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608 - names from our own table
+        f"VALUES ({', '.join(':' + name for name in names)}) "
+        f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
+    )
+    return text(sql).bindparams(*(bindparam(column.name, type_=column.type) for column in table.columns))
 
 
 # Open incidents of one batch: sequence numbers and the human ids derived from them (INC-000123,

@@ -11,10 +11,10 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Select, Table, bindparam, delete, event, func, select, text, tuple_, update
+from sqlalchemy import Row, Select, Table, bindparam, delete, event, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, RunTransition
@@ -58,18 +58,50 @@ async def list_runs(
     recurrence_key: str | None,
     before: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    exclude_agent_id: str | None = None,
 ) -> Sequence[Run]:
     stmt = _scoped(select(Run), projects)
     if state is not None:
         stmt = stmt.where(Run.state == state)
     if agent_id is not None:
         stmt = stmt.where(Run.agent_id == agent_id)
+    if exclude_agent_id is not None:
+        # A residual filter on the (created_at, id) index walk: the scan stops once a page is full.
+        stmt = stmt.where(Run.agent_id != exclude_agent_id)
     if recurrence_key is not None:
         stmt = stmt.where(Run.recurrence_key == recurrence_key)
     if before is not None:
         stmt = stmt.where(tuple_(Run.created_at, Run.id) < before)
     stmt = stmt.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
     return (await session.scalars(stmt)).all()
+
+
+AlertLabelRow = tuple[uuid.UUID, str | None, str | None, str | None, str | None, str | None, str | None]
+
+
+async def alert_labels(
+    session: AsyncSession, run_ids: Collection[uuid.UUID], projects: Collection[str] | None
+) -> Sequence[Row[AlertLabelRow]]:
+    """(run id, alertname, severity, namespace, target_resource, incident title, incident severity)
+    of each run: primary-key lookups of the runs, their trigger events and (unique id) incidents."""
+    stmt = (
+        select(
+            Run.id,
+            ChannelEvent.alertname,
+            ChannelEvent.severity,
+            ChannelEvent.namespace,
+            ChannelEvent.target_resource,
+            Incident.title,
+            Incident.severity,
+        )
+        .outerjoin(ChannelEvent, ChannelEvent.id == Run.trigger_event_id)
+        .outerjoin(Incident, Incident.id == Run.incident_id)
+        .where(Run.id.in_(sorted(run_ids)))
+    )
+    if projects is not None:
+        stmt = stmt.where(Run.project_id.in_(sorted(projects)))
+    rows = (await session.execute(stmt)).all()
+    return cast("Sequence[Row[AlertLabelRow]]", rows)  # outer joins: the incident's title may be null
 
 
 async def list_transitions(session: AsyncSession, run_id: uuid.UUID) -> Sequence[RunTransition]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from awooop.incidents.schemas import IncidentRead
 
@@ -72,12 +72,32 @@ class RunPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next (older) page; null at the end")
 
 
+class RunAlertLabel(BaseModel):
+    """Which alert a run is about: its trigger event's labels, else its incident's title."""
+
+    alertname: str | None
+    severity: str | None
+    namespace: str | None
+    target_resource: str | None
+    incident_title: str | None
+
+
+def _no_nul(value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL: refuse it here (422 naming the field), not as a 500 on insert.
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL (\\x00) characters")
+    return value
+
+
+Note = Annotated[str | None, AfterValidator(_no_nul)]
+
+
 class RunDecisionCreate(BaseModel):
     """Body of approve, reject and cancel (optional)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=2000)
+    note: Note = Field(default=None, max_length=2000)
 
 
 class RunReportCreate(BaseModel):
@@ -87,7 +107,7 @@ class RunReportCreate(BaseModel):
 
     state: ReportState
     repair_outcome: RepairOutcome | None = None
-    note: str | None = Field(default=None, max_length=4000)
+    note: Note = Field(default=None, max_length=4000)
 
     @model_validator(mode="after")
     def _outcome_fits_state(self) -> RunReportCreate:

@@ -29,6 +29,7 @@ from awooop.runs.cursor import decode_cursor, encode_cursor
 from awooop.runs.schemas import (
     ClaimRead,
     LinkedEventRead,
+    RunAlertLabel,
     RunDetailRead,
     RunPage,
     RunRead,
@@ -48,6 +49,8 @@ from awooop.runs.states import (
 )
 
 LINKED_EVENT_LIMIT = 50
+# The agent of the completed shadow run every provider heartbeat records (runs.routing).
+HEARTBEAT_AGENT = "awooop-heartbeat"
 MAX_PAGE = 200
 OUTCOME_STATES = frozenset({"completed", "failed"})
 
@@ -188,10 +191,12 @@ async def list_runs(
     state: str | None = None,
     agent_id: str | None = None,
     recurrence_key: str | None = None,
+    exclude_agent_id: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> RunPage:
-    """Newest first. ``projects`` None = every project (the caller has checked the scope)."""
+    """Newest first. ``projects`` None = every project (the caller has checked the scope).
+    ``exclude_agent_id`` leaves out one agent's runs (the console hides ``HEARTBEAT_AGENT``'s)."""
     if state is not None and state not in STATES:
         raise BadRequest(f"state must be one of {', '.join(STATES)}, not {state!r}", field="state")
     if not 1 <= limit <= MAX_PAGE:
@@ -209,12 +214,36 @@ async def list_runs(
         state=state,
         agent_id=agent_id,
         recurrence_key=recurrence_key,
+        exclude_agent_id=exclude_agent_id,
         before=before,
         limit=limit + 1,
     )
     items = [RunRead.model_validate(r) for r in rows[:limit]]
     next_cursor = encode_cursor(items[-1].created_at, str(items[-1].id)) if len(rows) > limit else None
     return RunPage(items=items, limit=limit, next_cursor=next_cursor)
+
+
+async def run_alert_labels(
+    session: AsyncSession, run_ids: Collection[uuid.UUID], *, projects: Collection[str] | None
+) -> dict[uuid.UUID, RunAlertLabel]:
+    """Which alert each run is about, for a whole page of runs in one query: the trigger event's
+    alertname, severity, namespace and target, else the incident's title (and severity).
+    Runs outside ``projects`` and runs with neither are left out."""
+    if not run_ids or (projects is not None and not projects):
+        return {}
+    labels = {}
+    for run_id, alertname, severity, namespace, target, title, incident_severity in await repository.alert_labels(
+        session, run_ids, projects
+    ):
+        if alertname or title:
+            labels[run_id] = RunAlertLabel(
+                alertname=alertname,
+                severity=severity or incident_severity,
+                namespace=namespace,
+                target_resource=target,
+                incident_title=title,
+            )
+    return labels
 
 
 async def require_run(session: AsyncSession, run_id: uuid.UUID, *, projects: Collection[str] | None) -> RunRead:

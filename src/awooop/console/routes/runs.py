@@ -1,4 +1,5 @@
-"""Runs: the list (state filter, dossier badge), the detail (timeline, dossier), approve / reject."""
+"""Runs: the list (state filter, heartbeat toggle, alert label, dossier badge), the detail (timeline,
+dossier), approve / reject."""
 
 from __future__ import annotations
 
@@ -33,13 +34,23 @@ async def run_list(
     session: ReadSessionDep,
     state: Annotated[str, Query(max_length=32)] = "",
     cursor: Annotated[str, Query(max_length=512)] = "",
+    heartbeats: Annotated[str, Query(max_length=16, description="'shown' lists heartbeat runs too")] = "",
 ) -> HTMLResponse:
+    shown = heartbeats == "shown"
     page = await runs.list_runs(
-        session, projects=console.projects, state=state or None, cursor=cursor or None, limit=PAGE_SIZE
+        session,
+        projects=console.projects,
+        state=state or None,
+        exclude_agent_id=None if shown else runs.HEARTBEAT_AGENT,
+        cursor=cursor or None,
+        limit=PAGE_SIZE,
     )
-    # One query for the whole page: which of these runs have an ingested alert with a source envelope.
-    in_dossier = await dossier.runs_with_dossier(session, [run.id for run in page.items], projects=console.projects)
-    view = build_runs_view(page, in_dossier, state=state or None, now=console.now)
+    # One query each for the whole page: which runs have an ingested alert with a source envelope,
+    # and which alert each run is about.
+    run_ids = [run.id for run in page.items]
+    in_dossier = await dossier.runs_with_dossier(session, run_ids, projects=console.projects)
+    alerts = await runs.run_alert_labels(session, run_ids, projects=console.projects)
+    view = build_runs_view(page, in_dossier, state=state or None, now=console.now, alerts=alerts, heartbeats=shown)
     return render(console, "runs.html", {"section": "runs", "view": view, "cursor": cursor, "states": RUN_STATES})
 
 

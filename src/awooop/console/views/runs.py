@@ -9,10 +9,17 @@ from typing import Any
 
 from awooop.console.views.common import as_datetime
 from awooop.console.views.dossier import DossierEvent, dossier_events
-from awooop.runs.schemas import RunDetailRead, RunPage, RunRead, RunTransitionRead
+from awooop.runs.schemas import RunAlertLabel, RunDetailRead, RunPage, RunRead, RunTransitionRead
 
 RUN_STATES: tuple[str, ...] = ("awaiting_approval", "queued", "running", "failed", "completed", "cancelled")
 OUTCOME_CLASS = {"verified": "ok", "failed": "bad", "unverified": "warn"}
+# The dossier header's figures: catalog stem (runs.<stem>_one / _n) and dossier summary field.
+DOSSIER_FIGURES = (
+    ("linked_events", "source_count"),
+    ("duplicates", "duplicate_total"),
+    ("redacted", "redacted_total"),
+    ("refs", "source_ref_total"),
+)
 
 
 def seconds_between(start: object, end: object) -> float | None:
@@ -55,6 +62,25 @@ class RunRow:
     run: RunRead
     in_dossier: bool  # a linked event carries a source envelope: the alert was ingested, refs kept
     duration_seconds: float | None
+    alert: RunAlertLabel | None = None  # runs.service.run_alert_labels
+
+    @property
+    def alert_name(self) -> str:
+        """The alert's name, else its incident's title; empty when the run names no alert."""
+        if self.alert is None:
+            return ""
+        return self.alert.alertname or self.alert.incident_title or ""
+
+    @property
+    def alert_where(self) -> str:
+        """``checkout/api``: namespace and target of a named alert (an incident title already says it)."""
+        if self.alert is None or not self.alert.alertname:
+            return ""
+        return "/".join(p for p in (self.alert.namespace, self.alert.target_resource) if p)
+
+    @property
+    def severity(self) -> str | None:
+        return self.alert.severity if self.alert is not None else None
 
     @property
     def outcome_class(self) -> str:
@@ -70,8 +96,12 @@ class RunRow:
 
     @property
     def detail(self) -> str:
-        """The second line: the action, then the group unless the subject already is the group."""
-        parts = [self.run.action, self.group if self.run.playbook_id else None]
+        """The second line. Under an alert: playbook, action, group. Otherwise the subject line is the
+        playbook (or the group): then the action, and the group unless the subject already is it."""
+        if self.alert_name:
+            parts = [self.run.playbook_id, self.run.action, self.group]
+        else:
+            parts = [self.run.action, self.group if self.run.playbook_id else None]
         return " · ".join(p for p in parts if p)
 
 
@@ -81,20 +111,32 @@ class RunsView:
     state: str | None
     next_cursor: str | None
     states: tuple[str, ...] = RUN_STATES
+    heartbeats: bool = False  # heartbeat shadow runs listed too (hidden by default)
 
 
-def build_runs_view(page: RunPage, in_dossier: Collection[Any], *, state: str | None, now: datetime) -> RunsView:
+def build_runs_view(
+    page: RunPage,
+    in_dossier: Collection[Any],
+    *,
+    state: str | None,
+    now: datetime,
+    alerts: Mapping[Any, RunAlertLabel] | None = None,
+    heartbeats: bool = False,
+) -> RunsView:
     """``in_dossier``: the ids of the listed runs whose alert has a source envelope
-    (``dossier.service.runs_with_dossier``)."""
+    (``dossier.service.runs_with_dossier``); ``alerts``: which alert each run is about
+    (``runs.service.run_alert_labels``)."""
+    labels = alerts or {}
     rows = [
         RunRow(
             run=run,
             in_dossier=run.id in in_dossier,
             duration_seconds=seconds_between(run.started_at or run.created_at, run.finished_at or now),
+            alert=labels.get(run.id),
         )
         for run in page.items
     ]
-    return RunsView(rows=rows, state=state, next_cursor=page.next_cursor)
+    return RunsView(rows=rows, state=state, next_cursor=page.next_cursor, heartbeats=heartbeats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +164,15 @@ class RunDetailView:
     @property
     def outcome_class(self) -> str:
         return OUTCOME_CLASS.get(self.run.repair_outcome or "", "neutral")
+
+    @property
+    def dossier_counts(self) -> list[tuple[str, int]]:
+        """(catalog key, n) per figure of the dossier header, singular or plural by n."""
+        return [
+            (f"runs.{name}_one" if n == 1 else f"runs.{name}_n", n)
+            for name, field in DOSSIER_FIGURES
+            for n in [int(self.dossier_summary.get(field, 0) or 0)]
+        ]
 
 
 def build_timeline(transitions: Sequence[RunTransitionRead]) -> list[TimelineStep]:
