@@ -78,6 +78,8 @@ async def open_console_session(db: Database, presented_key: str, ttl_seconds: in
             raise Forbidden(f"a {key.role} key cannot use the console")
         token, csrf = new_secret("cs_", 32), new_secret("", 24)
         now = utcnow()
+        # Sign-ins are rare and cheap to piggyback on: expired sessions never pile up.
+        await repository.delete_expired_console_sessions(session, now)
         session.add(
             ConsoleSession(
                 token_hash=hash_secret(token),

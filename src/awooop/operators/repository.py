@@ -44,3 +44,7 @@ async def get_console_session(session: AsyncSession, token_hash: str) -> Console
 
 async def delete_console_session(session: AsyncSession, token_hash: str) -> None:
     await session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == token_hash))
+
+
+async def delete_expired_console_sessions(session: AsyncSession, now: datetime) -> None:
+    await session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))
