@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, Incident, Run
 from awooop.runs.dialect import insert_ignoring_conflicts
 
@@ -67,11 +68,7 @@ async def insert_open_incidents(session: AsyncSession, rows: Sequence[dict[str, 
 
 
 def _scoped(stmt: Select[tuple[Incident]], projects: Collection[str] | None) -> Select[tuple[Incident]]:
-    if projects is None:
-        return stmt
-    if len(projects) == 1:
-        return stmt.where(Incident.project_id == next(iter(projects)))
-    return stmt.where(Incident.project_id.in_(sorted(projects)))
+    return scoped(stmt, Incident.project_id, projects)
 
 
 async def list_incidents(

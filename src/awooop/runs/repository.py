@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import Row, Select, Table, bindparam, delete, event, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, RunTransition
 from awooop.models.run import UNFINISHED_RUN_SQL
 from awooop.runs.dialect import PG_LINK_EVENTS, PG_OPEN_INCIDENTS, conflict_free_insert, dialect_name
@@ -42,11 +43,7 @@ async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
 
 
 def _scoped(stmt: Select[tuple[Run]], projects: Collection[str] | None) -> Select[tuple[Run]]:
-    if projects is None:
-        return stmt
-    if len(projects) == 1:
-        return stmt.where(Run.project_id == next(iter(projects)))
-    return stmt.where(Run.project_id.in_(sorted(projects)))
+    return scoped(stmt, Run.project_id, projects)
 
 
 async def list_runs(
