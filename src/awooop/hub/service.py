@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import String, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from awooop.core.clock import as_utc, utcnow
@@ -255,5 +255,22 @@ async def record_items(
     originals = await persist_rows(session, rows)
     await route_originals(session, originals)
     await session.flush()
-    count_stored(rows)
+    _count_when_committed(session, rows)
     return recorded(rows)
+
+
+def _count_when_committed(session: AsyncSession, rows: Sequence[Row]) -> None:
+    """The caller owns the transaction: count the events only if it commits them."""
+    rolled_back = False
+
+    def _committed(_session: Session) -> None:
+        if not rolled_back:
+            count_stored(rows)
+
+    def _rolled_back(_session: Session, _previous: object) -> None:
+        nonlocal rolled_back
+        rolled_back = True
+
+    # One-shot listeners: whichever ends this transaction first decides.
+    event.listen(session.sync_session, "after_commit", _committed, once=True)
+    event.listen(session.sync_session, "after_soft_rollback", _rolled_back, once=True)
