@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.config import Settings
 from awooop.core.db import Database
-from awooop.errors import Forbidden, Unauthorized
+from awooop.errors import Unauthorized
 from awooop.operators.auth import SESSION_COOKIE, authenticate_key, authenticate_session
 from awooop.operators.principal import AwoooPOperatorPrincipal
 
@@ -83,14 +83,6 @@ async def verify_awooop_operator(
     raise Unauthorized("operator credentials required: X-AwoooP-Operator-Key header or Authorization: Bearer")
 
 
-async def verify_admin(
-    operator: Annotated[AwoooPOperatorPrincipal, Depends(verify_awooop_operator)],
-) -> AwoooPOperatorPrincipal:
-    if operator.role != "admin":
-        raise Forbidden("this action needs an admin key")
-    return operator
-
-
 async def verify_agent(
     db: DatabaseDep,
     x_awooop_agent_key: Annotated[str | None, Header()] = None,
@@ -107,5 +99,4 @@ async def verify_agent(
 
 
 OperatorDep = Annotated[AwoooPOperatorPrincipal, Depends(verify_awooop_operator)]
-AdminDep = Annotated[AwoooPOperatorPrincipal, Depends(verify_admin)]
 AgentDep = Annotated[AwoooPOperatorPrincipal, Depends(verify_agent)]

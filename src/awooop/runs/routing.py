@@ -36,10 +36,9 @@ from awooop.notify.outbox import NewMessage, enqueue
 from awooop.runs import repository
 from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
 from awooop.runs.repository import OpenIncident, UnfinishedRun
-from awooop.runs.service import NewRun, RunWriter
+from awooop.runs.service import HEARTBEAT_AGENT, NewRun, RunWriter
 from awooop.runs.states import AWAITING_APPROVAL, COMPLETED, QUEUED, RUNNING
 
-HEARTBEAT_AGENT = "awooop-heartbeat"
 ROUTER_ACTOR = "awooop-router"
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 TITLE_MAX = 512

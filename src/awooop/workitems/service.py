@@ -59,6 +59,13 @@ class _Prepared:
     now: datetime
 
 
+async def fetch_recurrence_window(
+    session: AsyncSession, *, projects: Sequence[str] | None, provider: str | None = None, limit: int = 100
+) -> recurrence.RecurrenceWindow:
+    """The groups with their events (occurrence times for timelines), for the console's recurrence page."""
+    return await recurrence.build_window(session, projects=projects, provider=provider, limit=limit)
+
+
 async def fetch_channel_event_dossier_recurrence(
     session: AsyncSession,
     *,
@@ -68,7 +75,7 @@ async def fetch_channel_event_dossier_recurrence(
     limit: int = 100,
 ) -> dict[str, Any]:
     """Recurrence groups over the newest ``limit`` alert events; ``project_label`` is echoed as project_id."""
-    window = await recurrence.build_window(session, projects=projects, provider=provider, limit=limit)
+    window = await fetch_recurrence_window(session, projects=projects, provider=provider, limit=limit)
     return {
         "project_id": project_label,
         "limit": limit,

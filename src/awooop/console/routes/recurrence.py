@@ -19,7 +19,7 @@ from awooop.console.views.recurrence import (
 from awooop.console.web import Console, ConsoleDep, ConsoleRoute, is_htmx, redirect, render, toast
 from awooop.deps import ReadSessionDep, SessionDep
 from awooop.errors import BadRequest
-from awooop.workitems import recurrence, service
+from awooop.workitems import service
 from awooop.workitems.classify import RecurrenceWorkItemHandoffKind, RecurrenceWorkItemMode
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -57,8 +57,10 @@ async def recurrence_page(
 ) -> HTMLResponse:
     if status and status not in WORK_ITEM_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(WORK_ITEM_STATUSES)}", field="status")
-    # The read model the recurrence service wraps: it also carries each group's firing times (sparklines).
-    window = await recurrence.build_window(session, projects=console.projects, provider=provider or None, limit=WINDOW)
+    # The window, not the API answer: it also carries each group's firing times (sparklines).
+    window = await service.fetch_recurrence_window(
+        session, projects=console.projects, provider=provider or None, limit=WINDOW
+    )
     groups = [(g.item, firing_times(g.events)) for g in window.groups if g.item]
     view = build_recurrence_view(
         window.summary,
