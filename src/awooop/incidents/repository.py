@@ -1,70 +1,23 @@
-"""SQL for incidents. At most one open incident per (project, recurrence key): the partial unique
-index ``uq_incidents_open_key`` guarantees it even when two transactions race to open one."""
+"""SQL for reading incidents. Routing opens and resolves them (runs/repository.py); at most one is
+open per (project, recurrence key), which the partial unique index ``uq_incidents_open_key`` guarantees."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, select, text, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, Incident, Run
-from awooop.runs.dialect import insert_ignoring_conflicts
 
 OPEN = "open"
-OPEN_SQL = "status = 'open'"  # literal, as in the partial index, so SQLite accepts the conflict target
 RESOLVED = "resolved"
-IN_CHUNK = 500
-
-
-def format_incident_id(seq: int) -> str:
-    return f"INC-{seq:06d}"
 
 
 async def get_incident(session: AsyncSession, incident_id: str) -> Incident | None:
     return (await session.scalars(select(Incident).where(Incident.id == incident_id))).one_or_none()
-
-
-async def lock_open_incidents(session: AsyncSession, project_id: str, keys: Collection[str]) -> dict[str, Incident]:
-    """The open incident of each key, row-locked (PostgreSQL) in seq order so lockers never deadlock."""
-    found: dict[str, Incident] = {}
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), IN_CHUNK):
-        stmt = (
-            select(Incident)
-            .where(
-                Incident.project_id == project_id,
-                Incident.status == OPEN,
-                Incident.recurrence_key.in_(ordered[start : start + IN_CHUNK]),
-            )
-            .order_by(Incident.seq)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        found.update({i.recurrence_key: i for i in (await session.scalars(stmt)).all()})
-    return found
-
-
-async def insert_open_incidents(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Incident]:
-    """Insert open incidents (one key once), skipping keys a concurrent transaction opened first.
-
-    Returns the incidents this call opened, with ``id`` (``INC-000123``) derived from ``seq``."""
-    if not rows:
-        return []
-    stmt = insert_ignoring_conflicts(
-        session,
-        Incident,
-        [{**row, "status": OPEN, "id": None} for row in rows],
-        index_elements=["project_id", "recurrence_key"],
-        index_where=text(OPEN_SQL),
-    ).returning(Incident)
-    created = list((await session.scalars(stmt)).all())
-    for incident in created:
-        incident.id = format_incident_id(incident.seq)
-    return created
 
 
 def _scoped(stmt: Select[tuple[Incident]], projects: Collection[str] | None) -> Select[tuple[Incident]]:

@@ -1,8 +1,7 @@
 """The one place where SQL differs between SQLite and PostgreSQL for the remediation loop.
 
-* ``insert_ignoring_conflicts``: ``INSERT … ON CONFLICT DO NOTHING`` (both engines spell it the
-  same, but SQLAlchemy builds it from each dialect's own ``insert``).
-* ``conflict_free_insert``: the same without literal rows, built once per dialect and table and
+* ``conflict_free_insert``: ``INSERT … ON CONFLICT DO NOTHING`` (both engines spell it the same,
+  but SQLAlchemy builds it from each dialect's own ``insert``), built once per dialect and table and
   executed with a list of dicts (executemany). SQLAlchemy 2.0 gives neither dialect's
   ``on_conflict_do_nothing`` a cache key, so it is compiled again on every execution; it stays
   for callers that need ``RETURNING`` (SQLite's incident insert).
@@ -20,33 +19,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Table, TextClause, bindparam, text
+from sqlalchemy import Insert, Table, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase
 
 
 def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
-
-
-def insert_ignoring_conflicts(
-    session: AsyncSession,
-    model: type[DeclarativeBase],
-    rows: Sequence[dict[str, Any]],
-    *,
-    index_elements: Sequence[str],
-    index_where: ColumnElement[bool] | TextClause | None = None,
-) -> Insert:
-    """An INSERT of ``rows`` that silently skips rows hitting the given unique index."""
-    if dialect_name(session) == "postgresql":
-        pg = postgresql.insert(model).values(list(rows))
-        return pg.on_conflict_do_nothing(index_elements=list(index_elements), index_where=index_where)
-    lite = sqlite.insert(model).values(list(rows))
-    return lite.on_conflict_do_nothing(index_elements=list(index_elements), index_where=index_where)
 
 
 @functools.cache

@@ -222,7 +222,7 @@ async def lock_open_incidents(session: AsyncSession, project_id: str, keys: Coll
 
 
 def _format_incident_id(seq: int) -> str:
-    return f"INC-{seq:06d}"  # as incidents.repository.format_incident_id (and the PostgreSQL INSERT)
+    return f"INC-{seq:06d}"  # as the PostgreSQL INSERT (PG_OPEN_INCIDENTS) spells it
 
 
 _SQLITE_NEXT_SEQ = select(func.coalesce(func.max(INCIDENTS.c.seq), 0))
