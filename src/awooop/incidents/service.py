@@ -65,12 +65,6 @@ async def _visible(session: AsyncSession, incident_id: str, projects: Collection
     return incident
 
 
-async def require_incident(
-    session: AsyncSession, incident_id: str, *, projects: Collection[str] | None
-) -> IncidentRead:
-    return IncidentRead.model_validate(await _visible(session, incident_id, projects))
-
-
 async def get_incident_detail(
     session: AsyncSession, incident_id: str, *, projects: Collection[str] | None
 ) -> IncidentDetailRead:

@@ -156,10 +156,6 @@ async def telegram_targets(
     return {pid: (token, chat) for pid, token, chat in (await session.execute(stmt)).all()}
 
 
-async def get_message(session: AsyncSession, dedupe_key: str) -> OutboxMessage | None:
-    return (await session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))).one_or_none()
-
-
 async def release(session: AsyncSession, message: ClaimedMessage) -> bool:
     """Give a claimed, unsent message back at once (the worker is stopping): no attempt is spent."""
     return await _finish(session, message, next_attempt_at=utcnow(), attempts=message.attempt - 1)

@@ -246,10 +246,6 @@ async def run_alert_labels(
     return labels
 
 
-async def require_run(session: AsyncSession, run_id: uuid.UUID, *, projects: Collection[str] | None) -> RunRead:
-    return RunRead.model_validate(_visible(await repository.get_run(session, run_id), projects))
-
-
 async def get_run_detail(
     session: AsyncSession, run_id: uuid.UUID, *, projects: Collection[str] | None
 ) -> RunDetailRead:
