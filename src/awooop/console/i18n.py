@@ -19,12 +19,22 @@ Translator = Callable[..., str]
 
 @cache
 def catalog(language: str) -> Mapping[str, str]:
-    """The flat key → text catalog of one language, read once from the package."""
-    text = resources.files("awooop.console").joinpath("locales", f"{language}.json").read_text("utf-8")
-    data = json.loads(text)
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise ValueError(f"catalog {language} must be a flat object of strings")
-    return data
+    """The flat key → text catalog of one language, read once from the package.
+
+    ``locales/<language>.json`` holds the shared texts; each feature may add its own
+    ``locales/<feature>.<language>.json`` so features never edit one file. A key defined twice
+    is an error, not a silent override."""
+    folder = resources.files("awooop.console").joinpath("locales")
+    names = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(f".{language}.json"))
+    merged: dict[str, str] = {}
+    for name in [f"{language}.json", *names]:
+        data = json.loads(folder.joinpath(name).read_text("utf-8"))
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise ValueError(f"catalog {name} must be a flat object of strings")
+        if twice := merged.keys() & data.keys():
+            raise ValueError(f"catalog {name} redefines {sorted(twice)[:5]}")
+        merged.update(data)
+    return merged
 
 
 def placeholders(text: str) -> set[str]:
