@@ -118,8 +118,8 @@ def factory(clean_db: Database) -> Factory:
 
 @pytest.fixture
 def fixtures_dir() -> Path:
-    """The provider samples in ../shared/fixtures/providers (beside the repo, also in CI)."""
-    path = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "providers"
+    """The provider samples, exact request bodies, in tests/fixtures/providers."""
+    path = Path(__file__).resolve().parent / "fixtures" / "providers"
     if not path.is_dir():
         raise FileNotFoundError(f"provider fixtures not found at {path}")
     return path

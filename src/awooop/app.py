@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from awooop import health
+from awooop.apidocs import routes as apidocs_routes
 from awooop.config import Settings
 from awooop.console import routes as console_routes
 from awooop.core.db import Database, is_unavailable_error
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         version="0.1.0",
         summary="Alert intake and recurrence triage",
         lifespan=lifespan,
+        docs_url=None,  # served offline by awooop.apidocs
+        redoc_url=None,
     )
     app.state.settings = settings
     _install_error_handlers(app)
@@ -111,4 +114,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(incidents_api.router, prefix=PLATFORM, tags=["incidents"], dependencies=guarded)
     app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"], dependencies=guarded)
     app.include_router(console_routes.router, prefix="/console", include_in_schema=False, dependencies=guarded)
+    app.include_router(apidocs_routes.router)
     return app

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_DIR_NAME = "awooop"
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the data lives when ``AWOOOP_DATA_DIR`` is unset (docs/deployment.md, "Where the data lives").
+
+    The first that applies: ``$STATE_DIRECTORY`` (set by systemd for a unit with
+    ``StateDirectory=awooop``, i.e. ``/var/lib/awooop``), then ``$XDG_DATA_HOME/awooop``, then
+    ``~/.local/share/awooop``. Never the current directory: a command run from elsewhere must find
+    the same database."""
+    env = os.environ if environ is None else environ
+    if state := env.get("STATE_DIRECTORY", "").split(":")[0]:
+        return Path(state)
+    if (xdg := env.get("XDG_DATA_HOME", "")) and Path(xdg).is_absolute():
+        return Path(xdg) / APP_DIR_NAME
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".local" / "share" / APP_DIR_NAME
 
 
 class Settings(BaseSettings):
@@ -14,7 +34,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="AWOOOP_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and bootstrap secrets live")
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where the SQLite file and bootstrap secrets live"
+    )
     database_url: str | None = Field(default=None, description="SQLAlchemy async URL; default SQLite under data_dir")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest accepted webhook body")
     freshness_limit_seconds: int = Field(default=900, ge=10, description="Age after which a provider is stale")

@@ -20,7 +20,7 @@ from awooop.app import create_app
 from awooop.config import Settings
 from awooop.dossier import schemas
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_2c300c93464bf186.txt"
+SEED = Path(__file__).resolve().parents[1] / "contract" / "seed_router.txt"
 PLATFORM = "/api/v1/platform"
 # The seed's models and routes this module (the Channel Events API) serves; the recurrence and
 # work-item ones belong to workitems/.

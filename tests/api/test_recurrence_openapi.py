@@ -13,7 +13,7 @@ import pytest
 
 from awooop.workitems import schemas
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_2c300c93464bf186.txt"
+SEED = Path(__file__).resolve().parents[1] / "contract" / "seed_router.txt"
 SEED_MODELS = (
     "ChannelEventRecurrenceSummary",
     "ChannelEventRecurrenceItem",

@@ -8,6 +8,7 @@ import typer
 
 from awooop.config import Settings
 from awooop.core import migrate as migrations
+from awooop.core.files import ensure_private_dir
 from awooop.demo.loader import DemoError, DemoSummary, load_demo
 
 
@@ -42,6 +43,6 @@ def register(app: typer.Typer) -> None:
     def demo() -> None:
         """Load a realistic week of alerts, runs and incidents into project 'demo' (once)."""
         settings = Settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(settings.data_dir)
         migrations.upgrade(settings.resolved_database_url)
         load_demo_if_missing(settings)

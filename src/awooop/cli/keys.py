@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from awooop.cli.common import database, run
+from awooop.cli.output import Column, JsonFlag, rows_or_table
 from awooop.operators import keys
 
+COLUMNS: tuple[Column, ...] = (
+    ("key_id", "key"),
+    ("operator_id", "operator"),
+    ("role", "role"),
+    ("projects", "projects"),
+    ("status", "status"),
+    ("last_used_at", "last used"),
+)
 app = typer.Typer(help="Manage operator, agent and admin keys.", no_args_is_help=True)
 
 
@@ -31,28 +40,27 @@ def create(
 
 
 @app.command("list")
-def list_() -> None:
+def list_(as_json: JsonFlag = False) -> None:
     """List keys (never the secrets)."""
 
-    async def _go() -> list[str]:
+    async def _go() -> list[dict[str, Any]]:
         async with database() as db, db.reader() as session:
             rows = await keys.list_keys(session)
         return [
-            "\t".join(
-                (
-                    k.id,
-                    k.operator_id,
-                    k.role,
-                    ",".join(k.projects),
-                    "revoked" if k.revoked_at else "active",
-                    f"last used {k.last_used_at:%Y-%m-%dT%H:%M:%SZ}" if k.last_used_at else "never used",
-                )
-            )
+            {
+                "key_id": k.id,
+                "operator_id": k.operator_id,
+                "role": k.role,
+                "projects": list(k.projects),
+                "status": "revoked" if k.revoked_at else "active",
+                "created_at": k.created_at,
+                "last_used_at": k.last_used_at,
+                "revoked_at": k.revoked_at,
+            }
             for k in rows
         ]
 
-    for line in run(_go):
-        typer.echo(line)
+    rows_or_table(run(_go), COLUMNS, as_json=as_json, empty="no keys")
 
 
 @app.command("revoke")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from awooop.cli import demo, heartbeat, keys, playbooks, projects, redact, serve
+from awooop.cli import demo, heartbeat, keys, playbooks, projects, redact, serve, version
 
-app = typer.Typer(help="AwoooP: alert intake and recurrence triage.", no_args_is_help=True)
+app = typer.Typer(help="AwoooP: alert intake and recurrence triage.", no_args_is_help=True, rich_markup_mode=None)
+version.register(app)
 app.add_typer(projects.app, name="projects")
 app.add_typer(keys.app, name="keys")
 serve.register(app)

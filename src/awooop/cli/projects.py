@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from awooop.cli.common import database, run
+from awooop.cli.output import Column, JsonFlag, rows_or_table
 from awooop.operators import projects
 from awooop.operators.projects import ProjectSecrets
 
+COLUMNS: tuple[Column, ...] = (
+    ("project_id", "project"),
+    ("created_at", "created"),
+    ("secrets", "secrets set"),
+    ("telegram_chat_id", "telegram chat"),
+)
 app = typer.Typer(help="Manage projects (tenants) and their source credentials.", no_args_is_help=True)
 
 
@@ -28,29 +35,32 @@ def create(project_id: Annotated[str, typer.Argument(help="New project id, e.g. 
 
 
 @app.command("list")
-def list_() -> None:
-    """List projects and which source secrets are configured."""
+def list_(as_json: JsonFlag = False) -> None:
+    """List projects and which source secrets are configured (never the secrets)."""
 
-    async def _go() -> list[str]:
+    async def _go() -> list[dict[str, Any]]:
         async with database() as db, db.reader() as session:
             rows = await projects.list_projects(session)
-        lines = []
-        for p in rows:
-            flags = [
-                name
-                for name, value in (
-                    ("sentry", p.sentry_client_secret),
-                    ("grafana", p.grafana_secret),
-                    ("telegram-secret", p.telegram_secret_hash),
-                    ("telegram-bot", p.telegram_bot_token),
-                )
-                if value
-            ]
-            lines.append(f"{p.id}\t{p.created_at:%Y-%m-%dT%H:%M:%SZ}\t{','.join(flags) or '-'}")
-        return lines
+        return [
+            {
+                "project_id": p.id,
+                "created_at": p.created_at,
+                "secrets": [
+                    name
+                    for name, value in (
+                        ("sentry", p.sentry_client_secret),
+                        ("grafana", p.grafana_secret),
+                        ("telegram-secret", p.telegram_secret_hash),
+                        ("telegram-bot", p.telegram_bot_token),
+                    )
+                    if value
+                ],
+                "telegram_chat_id": p.telegram_chat_id,
+            }
+            for p in rows
+        ]
 
-    for line in run(_go):
-        typer.echo(line)
+    rows_or_table(run(_go), COLUMNS, as_json=as_json, empty="no projects (create one with 'awooop projects create P')")
 
 
 @app.command("set-secret")

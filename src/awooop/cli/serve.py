@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from awooop.cli.common import database, run
+from awooop.cli.common import database, describe_location, run
 from awooop.config import Settings
 from awooop.core import migrate as migrations
+from awooop.core.files import ensure_private_dir
 from awooop.notify.worker import run_worker
-from awooop.operators.bootstrap import bootstrap_if_empty
+from awooop.operators.bootstrap import bootstrap_if_empty, credentials_path
+
+log = logging.getLogger("awooop.worker")
 
 
 def _migrate(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     migrations.upgrade(settings.resolved_database_url)
 
 
@@ -26,6 +30,7 @@ def _announce_bootstrap(settings: Settings) -> None:
         async with database(settings) as db:
             creds = await bootstrap_if_empty(db, settings)
         if creds is None:
+            _announce_later_start(settings)
             return
         typer.secho("First start: created project 'default' and an admin key.", fg=typer.colors.GREEN)
         typer.echo(f"  admin key (shown once):     {creds.admin_key}")
@@ -33,6 +38,19 @@ def _announce_bootstrap(settings: Settings) -> None:
         typer.echo(f"  also written to {creds.written_to} (mode 0600)")
 
     run(_go)
+
+
+def _announce_later_start(settings: Settings) -> None:
+    """Later starts: say where the first start's credentials are (they are never printed again)."""
+    path = credentials_path(settings)
+    if path.is_file():
+        typer.echo(f"Admin key and intake token of the first start: {path.resolve()} (mode 0600)")
+    else:
+        typer.echo("Existing database; create an admin key with: awooop keys create --operator NAME --role admin")
+
+
+def _configure_worker_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def register(app: typer.Typer) -> None:
@@ -73,6 +91,7 @@ def register(app: typer.Typer) -> None:
     def worker() -> None:
         """Deliver queued notifications (run any number of these against PostgreSQL)."""
         settings = Settings()
+        _configure_worker_logging()
 
         async def _go() -> None:
             stop = asyncio.Event()
@@ -80,6 +99,14 @@ def register(app: typer.Typer) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             async with database(settings) as db:
-                await run_worker(db, settings, stop)
+                log.info(
+                    "worker started: database %s, polling every %g s; Ctrl-C or SIGTERM stops it",
+                    describe_location(db.url),
+                    settings.worker_poll_seconds,
+                )
+                try:
+                    await run_worker(db, settings, stop)
+                finally:
+                    log.info("worker stopped")
 
         run(_go)

@@ -12,6 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from awooop.core.db import sqlite_file
+from awooop.core.files import prepare_sqlite_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -30,8 +33,16 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> frozenset[str]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Blocking; call from sync code or through ``asyncio.to_thread``."""
+    """Blocking; call from sync code or through ``asyncio.to_thread``. A SQLite file is created
+    0600 in a 0700 directory before Alembic opens it."""
+    if (path := sqlite_file(url)) is not None:
+        prepare_sqlite_file(path)
     command.upgrade(alembic_config(url), revision)
 
 

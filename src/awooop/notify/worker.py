@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -116,14 +117,20 @@ async def deliver_due(
     async with db.transaction() as session:
         claimed = await outbox.claim_due(session, limit=policy.batch_size, lease=policy.lease)
         targets = await outbox.telegram_targets(session, [m.project_id for m in claimed])
+    outcomes: Counter[str] = Counter()
     for index, message in enumerate(claimed):
         if stop is not None and stop.is_set():
             async with db.transaction() as session:
                 for unsent in claimed[index:]:
                     await outbox.release(session, unsent)
+            outcomes["released"] += len(claimed) - index
             break
         result = await _deliver(db, sender, policy, message, targets.get(message.project_id, (None, None)))
         NOTIFICATIONS.labels(message.kind, result).inc()
+        outcomes[result] += 1
+    if claimed:
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+        log.info("notification batch: %d claimed: %s", len(claimed), summary)
     return len(claimed)
 
 

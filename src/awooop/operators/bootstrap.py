@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from awooop.config import Settings
 from awooop.core.db import Database
+from awooop.core.files import write_private_text
 from awooop.operators import keys, projects, repository
 
 DEFAULT_PROJECT = "default"
@@ -35,12 +35,12 @@ async def bootstrap_if_empty(db: Database, settings: Settings) -> BootstrapCrede
     return BootstrapCredentials(DEFAULT_PROJECT, admin_key, token, path)
 
 
+def credentials_path(settings: Settings) -> Path:
+    """Where the first start wrote the admin key and intake token."""
+    return settings.data_dir / CREDENTIALS_FILE
+
+
 def _write_credentials(data_dir: Path, admin_key: str, token: str) -> Path:
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / CREDENTIALS_FILE
-    # Created 0600 from the start: the secrets are never world-readable, not even briefly.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(f"AWOOOP_ADMIN_KEY={admin_key}\nAWOOOP_DEFAULT_INTAKE_TOKEN={token}\n")
-    os.chmod(path, 0o600)
+    write_private_text(path, f"AWOOOP_ADMIN_KEY={admin_key}\nAWOOOP_DEFAULT_INTAKE_TOKEN={token}\n")
     return path

@@ -1,4 +1,4 @@
-"""Loading the shared provider samples (``shared/fixtures/providers`` beside the repository).
+"""Loading the provider samples (``tests/fixtures/providers`` in this repository).
 
 The samples are exact request bodies; a missing directory is an error, never a skip.
 """
@@ -24,7 +24,7 @@ class MissingSamplesError(FileNotFoundError):
 
 def fixtures_dir() -> Path:
     override = os.environ.get(FIXTURES_ENV)
-    path = Path(override) if override else REPO_ROOT.parent / "shared" / "fixtures" / "providers"
+    path = Path(override) if override else REPO_ROOT / "tests" / "fixtures" / "providers"
     if not path.is_dir():
         raise MissingSamplesError(path)
     return path
