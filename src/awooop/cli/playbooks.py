@@ -30,7 +30,9 @@ LOADED_COLUMNS: tuple[Column, ...] = (
 def _summary(spec: playbooks.PlaybookSpec) -> dict[str, Any]:
     patterns = spec.match.model_dump(exclude_none=True, exclude_defaults=True)
     gate = "approval" if spec.requires_approval else "auto"
-    match = " ".join(f"{key}={value}" for key, value in patterns.items()) or "everything"
+    labels = patterns.pop("labels", {})
+    pairs = [*patterns.items(), *((f"labels.{name}", value) for name, value in labels.items())]
+    match = " ".join(f"{key}={value}" for key, value in pairs) or "everything"
     return {
         "id": spec.id,
         "agent_id": spec.agent_id,
