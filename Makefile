@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench-ingest bench-read-models screenshots clean
+.PHONY: run test lint typecheck test-sqlite test-postgres wheel-smoke bench-ingest bench-read-models screenshots clean
 
 $(VENV)/.run-installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,9 +18,9 @@ $(VENV)/.dev-installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
-## make run: the service on SQLite (./data) with the demo data set, at http://127.0.0.1:8080
+## make run: the service on SQLite (./data, given explicitly) with the demo data set, at http://127.0.0.1:8080
 run: $(VENV)/.run-installed
-	$(BIN)/awooop serve --demo
+	AWOOOP_DATA_DIR=$(CURDIR)/data $(BIN)/awooop serve --demo
 
 ## make test: lint, types, import contracts, then the whole suite on SQLite and on PostgreSQL
 test: $(VENV)/.dev-installed lint typecheck test-sqlite test-postgres
@@ -38,6 +38,10 @@ test-sqlite: $(VENV)/.dev-installed
 
 test-postgres: $(VENV)/.dev-installed
 	AWOOOP_TEST_DB=postgresql $(PY) -m pytest --cov --cov-append --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+## make wheel-smoke: build the wheel, install it into a fresh venv, drive the installed `awooop`
+wheel-smoke: $(VENV)/.dev-installed
+	.ci/wheel-smoke
 
 bench-ingest: $(VENV)/.dev-installed
 	$(PY) bench/ingest.py --db postgresql
