@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from awooop.cli import main
@@ -190,7 +191,14 @@ async def test_cli_loads_a_file_and_refuses_a_broken_one(
     assert "playbooks[0] (id 'x').mode" in out
     code, out = await asyncio.to_thread(cli, "show", "--project", "acme")
     assert code == 0
-    assert out.splitlines()[0].startswith("restart-crashlooping-pod\tk8s-remediator\trollout-restart\tlive/auto")
+    first = yaml.safe_load(out)["playbooks"][0]  # shown as the playbook YAML `load` reads back
+    assert (first["id"], first["agent_id"], first["action"], first["mode"], first["requires_approval"]) == (
+        "restart-crashlooping-pod",
+        "k8s-remediator",
+        "rollout-restart",
+        "live",
+        False,
+    )
     headers = await factory.operator_headers()
     listed = (await client.get(URL, headers=headers)).json()["playbooks"]
     assert len(listed) == 5

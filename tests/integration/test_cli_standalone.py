@@ -24,7 +24,7 @@ from awooop.models import OutboxMessage
 from tests.conftest import BACKEND, PG_ADMIN_DSN, _pg_url
 from tests.factories import Factory
 from tests.fakes.events import alert, ingest
-from tests.integration.serve_process import clean_env
+from tests.integration.serve_process import clean_env, free_port
 
 AWOOOP = str(Path(sys.executable).parent / "awooop")
 
@@ -199,3 +199,12 @@ async def test_worker_logs_start_each_batch_and_stop(
     assert any("INFO" in line and "worker started" in line for line in lines), output
     assert any("INFO" in line and "notification batch: 1 claimed: 1 skipped" in line for line in lines), output
     assert any("INFO" in line and "worker stopped" in line for line in lines), output
+
+
+def test_an_unreachable_postgresql_is_one_line_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://awooop:hunter2@127.0.0.1:{free_port()}/awooop"  # nothing listens there
+    done = awooop("projects", "list", env=clean_env(HOME=str(tmp_path), AWOOOP_DATABASE_URL=url))
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: cannot open the database at postgresql+asyncpg://awooop:***@127.0.0.1:")
+    assert "hunter2" not in done.stderr

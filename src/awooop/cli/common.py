@@ -9,7 +9,6 @@ from typing import NoReturn, TypeVar
 
 import typer
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from awooop.config import Settings
 from awooop.core import migrate
@@ -20,6 +19,7 @@ T = TypeVar("T")
 # Exit codes: 1 a refused operation or an unreachable database, 2 no usable database here
 # (nothing to work on until someone migrates or points the CLI elsewhere).
 EXIT_NO_SCHEMA = 2
+INVALID_CATALOG_NAME = "3D000"  # PostgreSQL: the named database does not exist
 FIX = "run 'awooop migrate', or set AWOOOP_DATA_DIR (or AWOOOP_DATABASE_URL) to the service's database"
 
 
@@ -55,7 +55,9 @@ async def require_schema(db: Database) -> None:
     where = describe_location(db.url)
     try:
         current = await migrate.current_revision(db.read_engine)
-    except (OSError, SQLAlchemyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - asyncpg raises some refusals unwrapped; any failure is one line
+        if getattr(exc, "sqlstate", None) == INVALID_CATALOG_NAME:
+            fail(f"no database at {where}; create it (createdb), then run 'awooop migrate'", EXIT_NO_SCHEMA)
         fail(f"cannot open the database at {where}: {type(exc).__name__}")
     head = migrate.head_revision()
     if current == head:
