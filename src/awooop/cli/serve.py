@@ -12,6 +12,7 @@ import uvicorn
 from awooop.cli.common import database, run
 from awooop.config import Settings
 from awooop.core import migrate as migrations
+from awooop.monitors.evaluator import run_evaluator
 from awooop.notify.worker import run_worker
 from awooop.operators.bootstrap import bootstrap_if_empty
 
@@ -71,7 +72,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def worker() -> None:
-        """Deliver queued notifications (run any number of these against PostgreSQL)."""
+        """Deliver queued notifications and expire silent monitors (run any number against PostgreSQL)."""
         settings = Settings()
 
         async def _go() -> None:
@@ -80,6 +81,6 @@ def register(app: typer.Typer) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             async with database(settings) as db:
-                await run_worker(db, settings, stop)
+                await asyncio.gather(run_worker(db, settings, stop), run_evaluator(db, settings, stop))
 
         run(_go)
