@@ -22,7 +22,9 @@ class Monitor(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     project_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))  # ping | watchdog
+    kind: Mapped[str] = mapped_column(String(16))  # ping | watchdog | freshness | synthetic
+    # freshness / synthetic monitors watch this provider's real events / synthetic heartbeats.
+    provider: Mapped[str | None] = mapped_column(String(32), default=None)
     description: Mapped[str | None] = mapped_column(Text, default=None)
     interval_seconds: Mapped[int] = mapped_column(Integer)
     grace_seconds: Mapped[int] = mapped_column(Integer)

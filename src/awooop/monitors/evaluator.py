@@ -14,6 +14,7 @@ import logging
 
 from awooop.config import Settings
 from awooop.core.db import Database
+from awooop.monitors.freshness import sync_provider_monitors
 from awooop.monitors.service import EVALUATE_BATCH, expire_due
 
 log = logging.getLogger(__name__)
@@ -21,8 +22,10 @@ POLL_SECONDS = 1.0
 
 
 async def evaluate_once(db: Database, *, limit: int = EVALUATE_BATCH) -> int:
-    """One pass: how many monitors expired (committed)."""
+    """One pass: provider monitors take their newest signals, then due monitors expire (committed);
+    returns how many expired."""
     async with db.transaction() as session:
+        await sync_provider_monitors(session)
         return await expire_due(session, limit=limit)
 
 

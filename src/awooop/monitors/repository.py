@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, bindparam, case, cast, delete, select, text, update
+from sqlalchemy import BigInteger, Table, bindparam, case, cast, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.scope import scoped
@@ -46,15 +46,29 @@ _PING = (
 )
 
 
+# A provider monitor's ping from the freshness read model: only a newer signal counts, so evaluators
+# on several nodes reading the same newest event record it once.
+_PING_IF_NEWER = _PING.where(
+    or_(
+        MONITORS.c.last_ping_at.is_(None),
+        MONITORS.c.last_ping_at < bindparam("p_now", type_=MONITORS.c.last_ping_at.type),
+    )
+)
+PROVIDER_KINDS = ("freshness", "synthetic")
+
+
 def epoch_ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-async def ping(session: AsyncSession, project_id: str, name: str, now: datetime) -> Pinged | None:
-    """Record a ping; None when the project has no monitor of that name."""
+async def ping(
+    session: AsyncSession, project_id: str, name: str, now: datetime, *, newer_only: bool = False
+) -> Pinged | None:
+    """Record a ping; None when the project has no monitor of that name (or, ``newer_only``, when
+    the monitor already has a ping at or after ``now``)."""
     conn = await session.connection()
     params = {"p_project": project_id, "p_name": name, "p_now": now, "p_now_ms": epoch_ms(now)}
-    row = (await conn.execute(_PING, params)).first()
+    row = (await conn.execute(_PING_IF_NEWER if newer_only else _PING, params)).first()
     return None if row is None else Pinged(row[0], row[1], row[2])
 
 
@@ -75,6 +89,12 @@ async def lock_due(session: AsyncSession, now: datetime, limit: int) -> Sequence
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
+    return (await session.scalars(stmt)).all()
+
+
+async def list_provider_monitors(session: AsyncSession) -> Sequence[Monitor]:
+    """Enabled freshness and synthetic monitors (the monitors table is small: no index needed)."""
+    stmt = select(Monitor).where(Monitor.kind.in_(PROVIDER_KINDS), Monitor.enabled.is_(True))
     return (await session.scalars(stmt)).all()
 
 

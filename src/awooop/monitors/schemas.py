@@ -6,11 +6,13 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 Severity = Literal["critical", "error", "warning", "info"]
 Priority = Literal["P1", "P2", "P3", "P4", "P5"]
 State = Literal["new", "up", "expired", "paused"]
+Kind = Literal["ping", "freshness", "synthetic"]
+AlertProvider = Literal["alertmanager", "signoz", "grafana", "sentry", "generic"]
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,199}$")
 MAX_INTERVAL_SECONDS = 366 * 86_400
 
@@ -42,6 +44,20 @@ class MonitorSettings(BaseModel):
 class MonitorCreate(MonitorSettings):
     name: MonitorName
     interval_seconds: int | None = Field(default=None, ge=10, le=MAX_INTERVAL_SECONDS, description="Required")
+    kind: Kind = Field(
+        default="ping",
+        description="ping: pinged by URL; freshness: pinged by the provider's real events; "
+        "synthetic: pinged by the provider's recorded synthetic heartbeats",
+    )
+    provider: AlertProvider | None = Field(default=None, description="Required for freshness and synthetic")
+
+    @model_validator(mode="after")
+    def _provider_for_provider_kinds(self) -> MonitorCreate:
+        if self.kind != "ping" and self.provider is None:
+            raise ValueError(f"provider is required for a {self.kind} monitor")
+        if self.kind == "ping" and self.provider is not None:
+            raise ValueError("provider is only for freshness and synthetic monitors")
+        return self
 
 
 class MonitorUpdate(MonitorSettings):
@@ -52,6 +68,7 @@ class MonitorRead(BaseModel):
     project_id: str
     name: str
     kind: str
+    provider: str | None
     description: str | None
     interval_seconds: int
     grace_seconds: int

@@ -29,7 +29,6 @@ from awooop.notify.outbox import NewMessage, enqueue
 from awooop.runs import repository as incidents
 from awooop.runs.routing import TITLE_MAX
 
-PING = "ping"
 WATCHDOG = "watchdog"
 DEFAULT_GRACE_SECONDS = 60
 DEFAULT_SEVERITY = "critical"
@@ -63,6 +62,7 @@ def to_read(monitor: Monitor, now: datetime | None = None) -> MonitorRead:
         project_id=monitor.project_id,
         name=monitor.name,
         kind=monitor.kind,
+        provider=monitor.provider,
         description=monitor.description,
         interval_seconds=monitor.interval_seconds,
         grace_seconds=monitor.grace_seconds,
@@ -86,7 +86,12 @@ def to_read(monitor: Monitor, now: datetime | None = None) -> MonitorRead:
 
 
 def new_row(
-    project_id: str, spec: MonitorCreate, *, kind: str = PING, now: datetime, grace_default: int = DEFAULT_GRACE_SECONDS
+    project_id: str,
+    spec: MonitorCreate,
+    *,
+    kind: str | None = None,
+    now: datetime,
+    grace_default: int = DEFAULT_GRACE_SECONDS,
 ) -> dict[str, Any]:
     """A monitors row (every column) for ``spec``; it starts ``new`` (or ``paused``)."""
     if spec.interval_seconds is None:
@@ -96,7 +101,8 @@ def new_row(
         "id": uuid7(),
         "project_id": project_id,
         "name": spec.name,
-        "kind": kind,
+        "kind": kind or spec.kind,
+        "provider": spec.provider,
         "description": spec.description,
         "interval_seconds": spec.interval_seconds,
         "grace_seconds": grace_default if spec.grace_seconds is None else spec.grace_seconds,
@@ -203,11 +209,14 @@ async def delete_monitor(session: AsyncSession, project_id: str, name: str) -> N
     await repository.delete_monitor(session, monitor.id)
 
 
-async def record_ping(session: AsyncSession, project_id: str, name: str, at: datetime | None = None) -> str | None:
-    """One UPDATE; the monitor's new state, or None when the project has no monitor ``name``.
-    A ping of an expired monitor resolves its incident and queues ``monitor_recovered``."""
+async def record_ping(
+    session: AsyncSession, project_id: str, name: str, at: datetime | None = None, *, newer_only: bool = False
+) -> str | None:
+    """One UPDATE; the monitor's new state, or None when the project has no monitor ``name``
+    (``newer_only``: or its last ping is not older than ``at``). A ping of an expired monitor
+    resolves its incident and queues ``monitor_recovered``."""
     now = at or clock.utcnow()
-    pinged = await repository.ping(session, project_id, name, now)
+    pinged = await repository.ping(session, project_id, name, now, newer_only=newer_only)
     if pinged is None:
         return None
     if pinged.open_incident_id is not None:
@@ -223,6 +232,7 @@ async def _resolve(session: AsyncSession, monitor: Monitor, now: datetime, *, no
     key = recurrence_key(monitor.project_id, monitor.name)
     found = (await incidents.lock_open_incidents(session, monitor.project_id, [key])).get(key)
     if found is not None and found.id == incident_id:
+        now = max(now, as_utc(found.opened_at))  # a provider signal may predate the expiry by a moment
         found.status, found.resolved_at, found.firing_fingerprints, found.changed = "resolved", now, [], True
         await incidents.save_incidents(session, [found])
         if notify:

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("provider", sa.String(length=32), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("interval_seconds", sa.Integer(), nullable=False),
         sa.Column("grace_seconds", sa.Integer(), nullable=False),
