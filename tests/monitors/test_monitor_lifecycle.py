@@ -8,8 +8,10 @@ import asyncio
 import base64
 
 import httpx
+from sqlalchemy import select
 
 from awooop.core.db import Database
+from awooop.models import IntakeRejection
 from awooop.monitors.evaluator import evaluate_once
 from tests.factories import Factory
 from tests.monitors.helpers import PLATFORM, Clock, bearer, incidents_of, messages
@@ -58,7 +60,7 @@ async def test_a_ping_in_any_token_form_moves_the_monitor_up(
 
 
 async def test_pings_are_refused_without_the_token_and_for_unknown_monitors(
-    client: httpx.AsyncClient, factory: Factory, clock: Clock
+    client: httpx.AsyncClient, factory: Factory, clock: Clock, clean_db: Database
 ) -> None:
     token, admin = await _setup(client, factory)
     assert (await client.post(PING)).status_code == 401
@@ -69,6 +71,10 @@ async def test_pings_are_refused_without_the_token_and_for_unknown_monitors(
     elsewhere = await client.post("/api/v1/hub/nowhere/heartbeats/nightly-backup/ping", headers=bearer(token))
     assert elsewhere.status_code == 404
     assert (await _state(client, admin))["state"] == "new"
+    async with clean_db.reader() as session:
+        rows = (await session.scalars(select(IntakeRejection).order_by(IntakeRejection.received_at))).all()
+    assert [(r.provider, r.status_code) for r in rows] == [("monitor-ping", s) for s in (401, 401, 404, 404)]
+    assert {r.reason for r in rows} >= {"missing_credentials", "bad_credentials", "monitor_not_found"}
 
 
 async def test_missed_deadline_opens_one_incident_and_one_notification_with_racing_evaluators(

@@ -12,17 +12,30 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from awooop.core.db import Database
-from awooop.errors import NotFound
+from awooop.errors import DomainError, NotFound
 from awooop.hub.committer import IntakeCommitter
+from awooop.hub.rejections import Rejection
 from awooop.hub.sources import Credentials, authenticate
 from awooop.monitors import service
 
 router = APIRouter()
+REJECTION_PROVIDER = "monitor-ping"  # the provider column of its intake_rejections rows
 AUTH = "the project's intake token as `Authorization: Bearer <token>`, HTTP Basic password, or `?token=`"
 
 
 async def ping_monitor(request: Request, project_id: str, name: str) -> Response:
     hub: IntakeCommitter = request.app.state.intake
+    try:
+        return await _ping(request, hub, project_id, name)
+    except DomainError as exc:
+        if exc.status_code < 500:  # counted and kept like every intake refusal (never the body)
+            reason = str(exc.extra.get("reason") or exc.code)
+            rejection = Rejection(project_id, REJECTION_PROVIDER, reason, exc.status_code, exc.detail, None, 0)
+            await hub.rejections.record(rejection, project_known=reason != "unknown_project")
+        raise
+
+
+async def _ping(request: Request, hub: IntakeCommitter, project_id: str, name: str) -> Response:
     presented = Credentials(request.headers, request.query_params.get("token"))
     await authenticate(hub.credentials, project_id, "generic", b"", presented)
     db: Database = request.app.state.db
