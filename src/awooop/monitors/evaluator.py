@@ -13,8 +13,10 @@ import contextlib
 import logging
 
 from awooop.config import Settings
+from awooop.core import clock
 from awooop.core.db import Database
-from awooop.monitors.freshness import sync_provider_monitors
+from awooop.monitors import repository
+from awooop.monitors.freshness import pending_signals, record_signals
 from awooop.monitors.service import EVALUATE_BATCH, expire_due
 
 log = logging.getLogger(__name__)
@@ -22,10 +24,16 @@ POLL_SECONDS = 1.0
 
 
 async def evaluate_once(db: Database, *, limit: int = EVALUATE_BATCH) -> int:
-    """One pass: provider monitors take their newest signals, then due monitors expire (committed);
-    returns how many expired."""
+    """One pass; returns how many monitors expired (committed). A read decides whether there is
+    anything to do, so an idle pass never takes SQLite's writer lock; then one transaction records
+    provider monitors' newer signals and expires the due monitors."""
+    async with db.reader() as session:
+        due = await repository.has_due(session, clock.utcnow())
+        signals = await pending_signals(session)
+    if not due and not signals:
+        return 0
     async with db.transaction() as session:
-        await sync_provider_monitors(session)
+        await record_signals(session, signals)
         return await expire_due(session, limit=limit)
 
 

@@ -8,25 +8,40 @@ when such monitors exist; a signal is recorded only when newer than the monitor'
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.clock import as_utc
 from awooop.dossier.freshness import collect_freshness
 from awooop.monitors import repository, service
 
 
-async def sync_provider_monitors(session: AsyncSession) -> int:
-    """Ping provider monitors with their provider's newest signal; how many moved."""
+@dataclass(frozen=True, slots=True)
+class Signal:
+    project_id: str
+    name: str
+    at: datetime
+
+
+async def pending_signals(session: AsyncSession) -> list[Signal]:
+    """Provider monitors whose provider has a signal newer than their last ping (read only)."""
     monitors = await repository.list_provider_monitors(session)
     if not monitors:
-        return 0
+        return []
     entries = await collect_freshness(session, sorted({m.project_id for m in monitors}))
     latest = {(e.project_id, e.provider): (e.last_event_at, e.last_heartbeat_at) for e in entries}
-    moved = 0
+    found: list[Signal] = []
     for monitor in sorted(monitors, key=lambda m: (m.project_id, m.name)):
         event_at, heartbeat_at = latest.get((monitor.project_id, monitor.provider or ""), (None, None))
         signal = event_at if monitor.kind == "freshness" else heartbeat_at
-        if signal is None:
-            continue
-        if await service.record_ping(session, monitor.project_id, monitor.name, signal, newer_only=True) is not None:
-            moved += 1
-    return moved
+        if signal is not None and (monitor.last_ping_at is None or as_utc(monitor.last_ping_at) < as_utc(signal)):
+            found.append(Signal(monitor.project_id, monitor.name, as_utc(signal)))
+    return found
+
+
+async def record_signals(session: AsyncSession, signals: list[Signal]) -> None:
+    """Ping with each signal; one another evaluator already recorded is skipped by the UPDATE itself."""
+    for signal in signals:
+        await service.record_ping(session, signal.project_id, signal.name, signal.at, newer_only=True)

@@ -98,6 +98,12 @@ async def list_provider_monitors(session: AsyncSession) -> Sequence[Monitor]:
     return (await session.scalars(stmt)).all()
 
 
+async def has_due(session: AsyncSession, now: datetime) -> bool:
+    """Whether any up monitor is past its deadline (one probe of ``ix_monitors_due``)."""
+    stmt = select(Monitor.id).where(text(DUE_SQL), Monitor.deadline_ms < epoch_ms(now)).limit(1)
+    return (await session.scalar(stmt)) is not None
+
+
 async def get_monitor(session: AsyncSession, project_id: str, name: str) -> Monitor | None:
     stmt = select(Monitor).where(Monitor.project_id == project_id, Monitor.name == name)
     return (await session.scalars(stmt)).one_or_none()
