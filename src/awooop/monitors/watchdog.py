@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from awooop.monitors import repository, service
 from awooop.monitors.schemas import MonitorCreate
 
 PROVIDERS = frozenset({"alertmanager", "signoz", "grafana"})
+_ALERTNAME = itemgetter("alertname")
 _config: dict[str, Any] = {"alertname": "Watchdog", "interval": 300, "grace": 300}
 
 
@@ -45,8 +47,8 @@ async def divert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[
     """The originals to route: ``rows`` minus duplicates and Watchdog alerts, whose firing
     deliveries (originals and duplicates) are recorded as pings."""
     alertname = str(_config["alertname"])
-    # The hot path: one string comparison per row, no call, no query.
-    if not any(row["alertname"] == alertname for row in rows):
+    # The hot path: one string comparison per row (in C: `in` over a map), no query.
+    if alertname not in map(_ALERTNAME, rows):
         return [row for row in rows if not row["is_duplicate"]]
     latest: dict[tuple[str, str], datetime] = {}
     for row in rows:
