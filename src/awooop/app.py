@@ -25,6 +25,7 @@ from awooop.errors import DomainError
 from awooop.hub import api as hub_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
+from awooop.monitors import app_wiring as monitors_wiring
 from awooop.notify.worker import run_worker
 from awooop.operators import api as operators_api
 from awooop.runs import agents_api
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         await committer.start()
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(database, settings, stop)) if settings.run_worker else None
+        monitors = monitors_wiring.start(database, settings, stop)
         # Start-up objects live for the whole process; freezing them keeps the collector's
         # full passes (tens of ms with a warm heap) off the request path.
         gc.collect()
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             if worker is not None:
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(worker, timeout=10)
+            await monitors_wiring.stop(monitors)
             await committer.stop()
             if db is None:
                 await database.dispose()
@@ -115,4 +118,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"], dependencies=guarded)
     app.include_router(console_routes.router, prefix="/console", include_in_schema=False, dependencies=guarded)
     app.include_router(apidocs_routes.router)
+    monitors_wiring.include(app, settings, guarded)
     return app

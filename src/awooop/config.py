@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     intake_batch_max: int = Field(default=256, ge=1, description="Deliveries that may share one commit")
     console_secure_cookies: bool = Field(default=False, description="Mark console cookies Secure (behind HTTPS)")
     session_ttl_seconds: int = Field(default=43_200, ge=60, description="Console session lifetime")
+    watchdog_alertname: str = Field(default="Watchdog", description="Alertname that pings <provider>-watchdog")
+    watchdog_interval_seconds: int = Field(default=300, ge=10, description="Expected Watchdog repeat interval")
+    watchdog_grace_seconds: int = Field(default=300, ge=0, description="Grace before a silent Watchdog alerts")
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from awooop.core.migrate import current_revision, head_revision
 from awooop.deps import DatabaseDep, SettingsDep
 from awooop.dossier.metrics import refresh_provider_gauges
+from awooop.monitors.metrics import refresh_monitor_gauges
 
 router = APIRouter()
 
@@ -36,4 +37,5 @@ async def readyz(db: DatabaseDep) -> Response:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(db: DatabaseDep, settings: SettingsDep) -> Response:
     await refresh_provider_gauges(db, settings.freshness_limit_seconds)
+    await refresh_monitor_gauges(db)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -269,6 +269,40 @@ ROUTES: dict[tuple[str, str], Row] = {
         [_form(f"/console/recurrence/work-items/{w.work_items[B]}/handoff", REFUSED)],
     ),
     ("GET", "/console/events"): _console_list("/console/events", limit="100"),
+    ("GET", f"{PLATFORM}/monitors"): _both_ways(f"{PLATFORM}/monitors"),
+    ("POST", f"{PLATFORM}/monitors/{{project_id}}"): lambda _w: (
+        [_post(f"{PLATFORM}/monitors/{A}", frozenset({201}), {"name": f"{A}-new", "interval_seconds": 60})],
+        [_post(f"{PLATFORM}/monitors/{B}", REFUSED, {"name": f"{A}-new", "interval_seconds": 60})],
+    ),
+    ("GET", f"{PLATFORM}/monitors/{{project_id}}/{{name}}"): lambda _w: (
+        [_get(f"{PLATFORM}/monitors/{A}/{A}-nightly", OK)],
+        [_get(f"{PLATFORM}/monitors/{B}/{B}-nightly", REFUSED)],
+    ),
+    ("PATCH", f"{PLATFORM}/monitors/{{project_id}}/{{name}}"): lambda _w: (
+        [Call("PATCH", f"{PLATFORM}/monitors/{A}/{A}-nightly", OK, json={"description": "mine"})],
+        [Call("PATCH", f"{PLATFORM}/monitors/{B}/{B}-nightly", REFUSED, json={"description": "not mine"})],
+    ),
+    ("DELETE", f"{PLATFORM}/monitors/{{project_id}}/{{name}}"): lambda _w: (
+        [Call("DELETE", f"{PLATFORM}/monitors/{A}/{A}-drop", frozenset({204}))],
+        [Call("DELETE", f"{PLATFORM}/monitors/{B}/{B}-drop", REFUSED)],
+    ),
+    ("POST", f"{PLATFORM}/monitors/{{project_id}}/{{name}}/pause"): lambda _w: (
+        [_post(f"{PLATFORM}/monitors/{A}/{A}-nightly/pause", OK)],
+        [_post(f"{PLATFORM}/monitors/{B}/{B}-nightly/pause", REFUSED)],
+    ),
+    ("POST", f"{PLATFORM}/monitors/{{project_id}}/{{name}}/resume"): lambda _w: (
+        [_post(f"{PLATFORM}/monitors/{A}/{A}-nightly/resume", OK)],
+        [_post(f"{PLATFORM}/monitors/{B}/{B}-nightly/resume", REFUSED)],
+    ),
+    ("GET", "/console/monitors"): _console_list("/console/monitors"),
+    ("POST", "/console/monitors/{project_id}/{name}/pause"): lambda _w: (
+        [_form(f"/console/monitors/{A}/{A}-nightly/pause", OK)],
+        [_form(f"/console/monitors/{B}/{B}-nightly/pause", REFUSED)],
+    ),
+    ("POST", "/console/monitors/{project_id}/{name}/resume"): lambda _w: (
+        [_form(f"/console/monitors/{A}/{A}-nightly/resume", OK)],
+        [_form(f"/console/monitors/{B}/{B}-nightly/resume", REFUSED)],
+    ),
     ("GET", "/console/events/{event_id}"): lambda w: (
         [_get(f"/console/events/{w.events[A][0]}", OK)],
         [_get(f"/console/events/{event}", REFUSED) for event in w.events[B]],
@@ -353,6 +387,11 @@ async def _build_world(client: httpx.AsyncClient, factory: Factory) -> World:
         incidents = await client.get(f"{PLATFORM}/incidents", params={"project_id": project_id}, headers=admin)
         world.incidents[project_id] = [incident["id"] for incident in incidents.json()["items"]]
         world.work_items[project_id] = work_item_id(project_id, f"fp:{project_id}-gated")
+        for monitor in (f"{project_id}-nightly", f"{project_id}-drop"):  # heartbeat monitors
+            made = await client.post(
+                f"{PLATFORM}/monitors/{project_id}", json={"name": monitor, "interval_seconds": 60}, headers=admin
+            )
+            assert made.status_code == 201, made.text
         # The "running" run is claimed (by an admin acting as the agent) and so is running.
         claimed = await client.post(
             f"{AGENTS}/runs/{world.runs[project_id]['running']}/report",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from awooop.cli import demo, heartbeat, keys, playbooks, projects, redact, serve, version
+from awooop.cli import demo, heartbeat, keys, monitors, playbooks, projects, redact, serve, version
 
 app = typer.Typer(help="AwoooP: alert intake and recurrence triage.", no_args_is_help=True, rich_markup_mode=None)
 version.register(app)
@@ -15,6 +15,7 @@ playbooks.register(app)
 heartbeat.register(app)
 demo.register(app)
 redact.register(app)
+app.add_typer(monitors.app, name="monitors")
 
 if __name__ == "__main__":
     app()

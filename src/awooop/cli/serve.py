@@ -14,6 +14,7 @@ from awooop.cli.common import database, describe_location, run
 from awooop.config import Settings
 from awooop.core import migrate as migrations
 from awooop.core.files import ensure_private_dir
+from awooop.monitors.evaluator import run_evaluator
 from awooop.notify.worker import run_worker
 from awooop.operators.bootstrap import bootstrap_if_empty, credentials_path
 
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def worker() -> None:
-        """Deliver queued notifications (run any number of these against PostgreSQL)."""
+        """Deliver queued notifications and expire silent monitors (run any number against PostgreSQL)."""
         settings = Settings()
         _configure_worker_logging()
 
@@ -105,7 +106,7 @@ def register(app: typer.Typer) -> None:
                     settings.worker_poll_seconds,
                 )
                 try:
-                    await run_worker(db, settings, stop)
+                    await asyncio.gather(run_worker(db, settings, stop), run_evaluator(db, settings, stop))
                 finally:
                     log.info("worker stopped")
 

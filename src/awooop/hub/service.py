@@ -30,6 +30,7 @@ from awooop.hub.providers import ParsedItem
 from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
 from awooop.models import ChannelEvent
+from awooop.monitors import watchdog
 from awooop.runs.routing import PlaybookCache, route_events
 
 ENVELOPE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Envelope))
@@ -138,7 +139,8 @@ def _key(row: Row) -> EventKey:
 
 
 async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
-    """Insert ``rows`` with dedup; sets ``is_duplicate``/``duplicate_of`` on each; returns originals.
+    """Insert ``rows`` with dedup; sets ``is_duplicate``/``duplicate_of`` on each; returns the originals
+    to route (all of them but Watchdog alerts, which ping their monitor: monitors/watchdog.py).
 
     The first row of a key (in this call, and in the database) is the original; every other row
     is stored as a new duplicate pointing at it. Originals go in with ``ON CONFLICT DO NOTHING``
@@ -161,7 +163,8 @@ async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
     duplicates = lost + [row for row, _ in repeats]
     if duplicates:
         await repository.insert_plain(session, duplicates, is_sqlite=is_sqlite)
-    return [row for row in rows if not row["is_duplicate"]]
+    # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
+    return await watchdog.divert(session, rows)
 
 
 async def _settle_originals(

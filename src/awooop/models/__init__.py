@@ -4,6 +4,7 @@ from awooop.models.base import Base
 from awooop.models.event import ChannelEvent, IntakeRejection
 from awooop.models.incident import Incident
 from awooop.models.key import ApiKey, ConsoleSession
+from awooop.models.monitor import Monitor
 from awooop.models.outbox import OutboxMessage
 from awooop.models.project import Project
 from awooop.models.run import Playbook, Run, RunTransition
@@ -16,6 +17,7 @@ __all__ = [
     "ConsoleSession",
     "Incident",
     "IntakeRejection",
+    "Monitor",
     "OutboxMessage",
     "Playbook",
     "Project",

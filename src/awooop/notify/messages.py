@@ -85,7 +85,35 @@ def incident_resolved(project_id: str, p: dict[str, Any]) -> str:
     return _fit(f"✅ <b>{_e(p.get('incident_id'))} resolved</b>{after} · {_e(project_id)}\n{_title(p)}")
 
 
-RENDERERS = {"incident_opened": incident_opened, "approval_wait": approval_wait, "incident_resolved": incident_resolved}
+def monitor_expired(project_id: str, p: dict[str, Any]) -> str:
+    icon = SEVERITY_ICON.get(str(p.get("severity")), "⚪")
+    lines = [
+        f"{icon} <b>Heartbeat {_e(p.get('monitor'))} missed</b> · {_e(p.get('incident_id'))} · {_e(project_id)}",
+        _title(p),
+        f"Last ping: {_e(p.get('last_ping_at') or 'never')}; expected every {_e(p.get('interval_seconds'))}s"
+        f" (+{_e(p.get('grace_seconds'))}s grace).",
+    ]
+    if p.get("owner_team"):
+        lines.append(f"Owner team: {_e(p.get('owner_team'))}")
+    return _fit("\n".join(lines))
+
+
+def monitor_recovered(project_id: str, p: dict[str, Any]) -> str:
+    took = _duration(p.get("opened_at"), p.get("resolved_at"))
+    after = f" after {took}" if took else ""
+    return _fit(
+        f"✅ <b>Heartbeat {_e(p.get('monitor'))} recovered</b>{after} · {_e(p.get('incident_id'))}"
+        f" · {_e(project_id)}\n{_title(p)}"
+    )
+
+
+RENDERERS = {
+    "incident_opened": incident_opened,
+    "approval_wait": approval_wait,
+    "incident_resolved": incident_resolved,
+    "monitor_expired": monitor_expired,
+    "monitor_recovered": monitor_recovered,
+}
 
 
 def render(kind: str, project_id: str, payload: dict[str, Any]) -> str:

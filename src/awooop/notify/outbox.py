@@ -2,7 +2,8 @@
 
 * ``enqueue``: one INSERT (executemany; pre-rendered text, compiled once per engine) that skips a
   message whose natural ``dedupe_key`` (``incident_opened:<incident>``, ``approval_wait:<run>``,
-  ``incident_resolved:<incident>``) is already queued, so a message is never queued twice.
+  ``incident_resolved:<incident>``, ``monitor_expired:<incident>``, ``monitor_recovered:<incident>``)
+  is already queued, so a message is never queued twice.
 * ``claim_due``: one statement takes up to N due messages and leases them (``next_attempt_at`` and
   ``locked_until`` move to now + lease, ``attempts`` + 1). PostgreSQL skips rows other workers are
   claiming (``FOR UPDATE SKIP LOCKED``); SQLite writers run one at a time. A worker that dies
@@ -30,7 +31,7 @@ from awooop.core.ids import uuid7
 from awooop.models import OutboxMessage, Project
 from awooop.runs.dialect import insert_skipping_conflicts
 
-Kind = Literal["incident_opened", "approval_wait", "incident_resolved"]
+Kind = Literal["incident_opened", "approval_wait", "incident_resolved", "monitor_expired", "monitor_recovered"]
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"

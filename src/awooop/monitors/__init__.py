@@ -1,0 +1,1 @@
+"""Heartbeat monitors (dead man's switches): pings, expiry, the Opsgenie-compatible API, Watchdog."""
