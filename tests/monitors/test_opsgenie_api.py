@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -139,8 +140,11 @@ async def test_a_ping_of_an_unknown_heartbeat_answers_pong_like_opsgenie(
     answer = _envelope(await client.post(f"{OG}/never-created/ping", headers=genie(token)), 202)
     assert answer == {"result": "PONG - Heartbeat received"}
     assert _envelope(await client.get(OG, headers=genie(operator)), 200) == {"data": {"heartbeats": []}}
-    # ?apiKey= works as on Opsgenie.
+    # ?apiKey= and `Authorization: basic base64(key)` work as on Opsgenie.
     assert _envelope(await client.get(f"{OG}/never-created/ping", params={"apiKey": token}), 202)
+    basic = {"Authorization": "basic " + base64.b64encode(token.encode()).decode()}
+    assert _envelope(await client.get(f"{OG}/never-created/ping", headers=basic), 202)
+    _envelope(await client.get(f"{OG}/never-created/ping", headers={"Authorization": "basic !!"}), 401)
 
 
 async def test_the_key_chooses_the_project(client: httpx.AsyncClient, factory: Factory, clock: Clock) -> None:

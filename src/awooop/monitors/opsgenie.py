@@ -15,6 +15,8 @@ route an unknown name is a 404. Opsgenie has no grace period: heartbeats created
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -134,8 +136,16 @@ def _presented_key(request: Request) -> str:
     scheme, _, value = authorization.strip().partition(" ")
     if scheme.lower() == "geniekey" and value.strip():
         return value.strip()
-    if key := request.query_params.get("apiKey"):
-        return key
+    if scheme.lower() == "basic" and value.strip():  # Opsgenie also takes `basic base64(<key>)`
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise _Answer(401, "Key format is not valid!") from None
+        user, _, password = decoded.partition(":")
+        if password or user:
+            return password or user
+    if query_key := request.query_params.get("apiKey"):
+        return query_key
     raise _Answer(401, "Key format is not valid! Use 'Authorization: GenieKey <key>'")
 
 
