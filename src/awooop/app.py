@@ -12,15 +12,14 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import SQLAlchemyError
 
 from awooop import health
 from awooop.config import Settings
 from awooop.console import routes as console_routes
-from awooop.core.db import Database, is_unavailable_error
+from awooop.core.db import DATABASE_ERRORS, Database, is_unavailable_error
 from awooop.deps import refuse_nul_characters
 from awooop.dossier import api as dossier_api
-from awooop.errors import DomainError
+from awooop.errors import DatabaseUnavailable, DomainError
 from awooop.hub import api as hub_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
@@ -53,16 +52,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         detail = f"{first['field']}: {first['message']}"
         return JSONResponse({"detail": detail, "code": "validation_error", "errors": errors}, status_code=422)
 
-    @app.exception_handler(SQLAlchemyError)
-    async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
+    async def _database(request: Request, exc: Exception) -> Response:
+        # Raised anywhere (auth dependencies, services, /metrics): a database that is away is a
+        # 503 from the error tree (JSON, or the console's "retrying" page); anything else a 500.
         if is_unavailable_error(exc):
-            return JSONResponse(
-                {"detail": "database busy or unreachable; retry", "code": "service_unavailable"},
-                status_code=503,
-                headers={"Retry-After": "1"},
-            )
+            return await _domain(request, DatabaseUnavailable("database busy or unreachable; retry"))
         log.exception("database error", exc_info=exc)
         return JSONResponse({"detail": "internal database error", "code": "internal_error"}, status_code=500)
+
+    for error_type in DATABASE_ERRORS:
+        app.add_exception_handler(error_type, _database)
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
