@@ -16,10 +16,10 @@ from fastapi.responses import JSONResponse, Response
 from awooop import health
 from awooop.config import Settings
 from awooop.console import routes as console_routes
-from awooop.core.db import DATABASE_ERRORS, Database, is_unavailable_error
+from awooop.core.db import DATABASE_ERRORS, Database, is_retryable_error, is_unavailable_error
 from awooop.deps import refuse_nul_characters
 from awooop.dossier import api as dossier_api
-from awooop.errors import DatabaseUnavailable, DomainError
+from awooop.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
 from awooop.hub import api as hub_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
@@ -57,6 +57,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         # 503 from the error tree (JSON, or the console's "retrying" page); anything else a 500.
         if is_unavailable_error(exc):
             return await _domain(request, DatabaseUnavailable("database busy or unreachable; retry"))
+        if is_retryable_error(exc):  # a deadlock or serialization failure: nothing was committed
+            return await _domain(request, ServiceUnavailable("conflict with a concurrent write; retry"))
         log.exception("database error", exc_info=exc)
         return JSONResponse({"detail": "internal database error", "code": "internal_error"}, status_code=500)
 
