@@ -49,17 +49,27 @@ class Fragile:
     def sqlite_path(self) -> str:
         return self.url.split("///", 1)[1]
 
-    async def take_away(self, *databases: Database) -> None:
+    async def take_away(self, *databases: Database, reads: bool = True) -> None:
+        """Stop the cluster, or lock SQLite: ``reads`` also for readers (exclusive locking mode,
+        every other connection closed first), else for writers only (a held write transaction)."""
         if self.cluster is not None:
             await asyncio.to_thread(self.cluster.stop)
             return
-        # An exclusive lock needs every other connection closed; the app then reconnects into it.
-        for database in databases:
-            await database.dispose()
-        holder = sqlite3.connect(self.sqlite_path, isolation_level=None)
-        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
-        holder.execute("BEGIN EXCLUSIVE")
-        self._holder = holder
+        holder = sqlite3.connect(self.sqlite_path, isolation_level=None, timeout=0.05)
+        if reads:
+            holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        for _ in range(200):  # a busy writer may hold the lock for a moment
+            for database in databases if reads else ():
+                await database.dispose()
+            try:
+                holder.execute("BEGIN EXCLUSIVE")
+            except sqlite3.OperationalError:
+                await asyncio.sleep(0.01)
+                continue
+            self._holder = holder
+            return
+        holder.close()
+        raise AssertionError("could not lock the SQLite database")
 
     async def give_back(self) -> None:
         if self.cluster is not None:
@@ -71,8 +81,8 @@ class Fragile:
             self._holder = None
 
     @asynccontextmanager
-    async def unavailable(self, *databases: Database) -> AsyncIterator[None]:
-        await self.take_away(*databases)
+    async def unavailable(self, *databases: Database, reads: bool = True) -> AsyncIterator[None]:
+        await self.take_away(*databases, reads=reads)
         try:
             yield
         finally:
