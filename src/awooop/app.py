@@ -25,6 +25,7 @@ from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
 from awooop.notify.worker import run_worker
 from awooop.operators import api as operators_api
+from awooop.operators import last_use
 from awooop.runs import agents_api
 from awooop.runs import api as runs_api
 from awooop.workitems import api as workitems_api
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         await committer.start()
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(database, settings, stop)) if settings.run_worker else None
+        key_uses = asyncio.create_task(last_use.run(database, stop), name="awooop-key-last-use")
         # Start-up objects live for the whole process; freezing them keeps the collector's
         # full passes (tens of ms with a warm heap) off the request path.
         gc.collect()
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(worker, timeout=10)
             await committer.stop()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(key_uses, timeout=5)  # writes the last noted uses
             if db is None:
                 await database.dispose()
 

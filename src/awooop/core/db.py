@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,9 @@ class Database:
     read_engine: AsyncEngine
     writer: async_sessionmaker[AsyncSession]
     reader: async_sessionmaker[AsyncSession]
+    # Keys' last use, noted by authentication and written in batches (operators.last_use), so a
+    # read request never opens a write transaction.
+    pending_key_uses: dict[str, datetime] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_sqlite(self) -> bool:
