@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench-ingest bench-read-models screenshots clean
+.PHONY: run test lint typecheck test-sqlite test-postgres test-faults bench-ingest bench-read-models screenshots clean
 
 $(VENV)/.run-installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -38,6 +38,12 @@ test-sqlite: $(VENV)/.dev-installed
 
 test-postgres: $(VENV)/.dev-installed
 	AWOOOP_TEST_DB=postgresql $(PY) -m pytest --cov --cov-append --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+## make test-faults: kill -9 under load, the database stopped mid-load (a private PostgreSQL
+## cluster), two API processes on one database; on SQLite and on PostgreSQL (tests/faults)
+test-faults: $(VENV)/.dev-installed
+	AWOOOP_TEST_DB=sqlite $(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
+	AWOOOP_TEST_DB=postgresql $(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 bench-ingest: $(VENV)/.dev-installed
 	$(PY) bench/ingest.py --db postgresql
