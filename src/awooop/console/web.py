@@ -207,7 +207,8 @@ def error_response(request: Request, exc: Exception) -> Response | None:
     language = request_language(request)
     t = translator(language)
     if is_htmx(request):
-        body = render_template("partials/toast.html", {"t": t, "message": exc.detail, "kind": "error", "oob": False})
+        message = t("faults.unavailable.title") if isinstance(exc, DatabaseUnavailable) else exc.detail
+        body = render_template("partials/toast.html", {"t": t, "message": message, "kind": "error", "oob": False})
         # The error lands in the toast area whatever the element targeted or selected.
         headers = {"HX-Retarget": "#toasts", "HX-Reswap": "beforeend", "HX-Reselect": ".toast"}
         return add_security_headers(HTMLResponse(body, status_code=exc.status_code, headers=headers))
