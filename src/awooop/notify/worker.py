@@ -75,7 +75,8 @@ def backoff_seconds(attempt: int, policy: DeliveryPolicy, rng: random.Random | N
 async def _record(db: Database, message: ClaimedMessage, result: SendResult, policy: DeliveryPolicy) -> str:
     async with db.transaction() as session:
         if result.outcome == "sent":
-            await outbox.mark_delivered(session, message)
+            if not await outbox.mark_delivered(session, message):  # fenced: another worker took over
+                log.warning("notification %s was sent after its lease was taken over", message.id)
             return "delivered"
         error = result.error or "unknown error"
         if result.outcome == "permanent" or message.attempt >= policy.max_attempts:
