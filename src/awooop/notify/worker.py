@@ -26,11 +26,9 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from awooop.config import Settings
 from awooop.core.clock import utcnow
-from awooop.core.db import Database, is_unavailable_error
+from awooop.core.db import DATABASE_ERRORS, Database, is_unavailable_error
 from awooop.core.metrics import NOTIFICATIONS
 from awooop.notify import outbox
 from awooop.notify.messages import render
@@ -96,7 +94,7 @@ async def _record_with_retries(
     while True:
         try:
             return await _record(db, message, result, policy)
-        except SQLAlchemyError as exc:
+        except DATABASE_ERRORS as exc:
             pause = next(pauses, RECORD_RETRIES[-1])
             if utcnow() + timedelta(seconds=pause) >= message.leased_until:
                 raise
