@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres wheel-smoke bench-ingest bench-read-models screenshots clean
+.PHONY: run test lint typecheck test-sqlite test-postgres test-faults wheel-smoke bench-ingest bench-read-models screenshots clean
 
 $(VENV)/.run-installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,6 +42,12 @@ test-postgres: $(VENV)/.dev-installed
 ## make wheel-smoke: build the wheel, install it into a fresh venv, drive the installed `awooop`
 wheel-smoke: $(VENV)/.dev-installed
 	.ci/wheel-smoke
+
+## make test-faults: kill -9 under load, the database stopped mid-load (a private PostgreSQL
+## cluster), two API processes on one database; on SQLite and on PostgreSQL (tests/faults)
+test-faults: $(VENV)/.dev-installed
+	AWOOOP_TEST_DB=sqlite $(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
+	AWOOOP_TEST_DB=postgresql $(PY) -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 bench-ingest: $(VENV)/.dev-installed
 	$(PY) bench/ingest.py --db postgresql

@@ -12,22 +12,22 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import SQLAlchemyError
 
 from awooop import health
 from awooop.apidocs import routes as apidocs_routes
 from awooop.config import Settings
 from awooop.console import routes as console_routes
-from awooop.core.db import Database, is_unavailable_error
+from awooop.core.db import DATABASE_ERRORS, Database, is_retryable_error, is_unavailable_error
 from awooop.deps import refuse_nul_characters
 from awooop.dossier import api as dossier_api
-from awooop.errors import DomainError
+from awooop.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
 from awooop.hub import api as hub_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
 from awooop.monitors import app_wiring as monitors_wiring
 from awooop.notify.worker import run_worker
 from awooop.operators import api as operators_api
+from awooop.operators import last_use
 from awooop.runs import agents_api
 from awooop.runs import api as runs_api
 from awooop.workitems import api as workitems_api
@@ -55,16 +55,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         detail = f"{first['field']}: {first['message']}"
         return JSONResponse({"detail": detail, "code": "validation_error", "errors": errors}, status_code=422)
 
-    @app.exception_handler(SQLAlchemyError)
-    async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
+    async def _database(request: Request, exc: Exception) -> Response:
+        # Raised anywhere (auth dependencies, services, /metrics): a database that is away is a
+        # 503 from the error tree (JSON, or the console's "retrying" page); anything else a 500.
         if is_unavailable_error(exc):
-            return JSONResponse(
-                {"detail": "database busy or unreachable; retry", "code": "service_unavailable"},
-                status_code=503,
-                headers={"Retry-After": "1"},
-            )
+            return await _domain(request, DatabaseUnavailable("database busy or unreachable; retry"))
+        if is_retryable_error(exc):  # a deadlock or serialization failure: nothing was committed
+            return await _domain(request, ServiceUnavailable("conflict with a concurrent write; retry"))
         log.exception("database error", exc_info=exc)
         return JSONResponse({"detail": "internal database error", "code": "internal_error"}, status_code=500)
+
+    for error_type in DATABASE_ERRORS:
+        app.add_exception_handler(error_type, _database)
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(database, settings, stop)) if settings.run_worker else None
         monitors = monitors_wiring.start(database, settings, stop)
+        key_uses = asyncio.create_task(last_use.run(database, stop), name="awooop-key-last-use")
         # Start-up objects live for the whole process; freezing them keeps the collector's
         # full passes (tens of ms with a warm heap) off the request path.
         gc.collect()
@@ -93,6 +96,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                     await asyncio.wait_for(worker, timeout=10)
             await monitors_wiring.stop(monitors)
             await committer.stop()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(key_uses, timeout=5)  # writes the last noted uses
             if db is None:
                 await database.dispose()
 

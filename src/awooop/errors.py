@@ -77,3 +77,8 @@ class ServiceUnavailable(DomainError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database is unreachable, refusing connections or locked: any route answers 503 with
+    ``Retry-After`` (the console shows a "retrying" page). Same ``code`` as every 503."""

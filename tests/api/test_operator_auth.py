@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from awooop.core.db import Database
 from awooop.models import ApiKey
-from awooop.operators import keys
+from awooop.operators import keys, last_use
 from tests.factories import Factory
 
 WHOAMI = "/api/v1/platform/whoami"
@@ -71,6 +71,7 @@ async def test_keys_are_stored_only_as_hashes(client: httpx.AsyncClient, factory
     key = await factory.key()
     secret = key.split("_", 2)[2]
     await client.get(WHOAMI, headers={"X-AwoooP-Operator-Key": key})
+    assert await last_use.flush(clean_db) == 1  # the serving process writes noted uses in batches
     async with clean_db.reader() as session:
         row = (await session.scalars(select(ApiKey))).one()
     assert secret not in row.secret_hash

@@ -5,6 +5,7 @@ fail the next N requests (status 500, 429 with ``retry_after``, 400 …)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -33,6 +34,7 @@ class FakeTelegram:
         self._lock = threading.Lock()
         self._sent: list[SentMessage] = []
         self._failures: deque[tuple[int, dict[str, Any]]] = deque()
+        self.delay_seconds = 0.0  # a slow Bot API: each answer waits this long
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -85,6 +87,8 @@ class FakeTelegram:
 
     async def _send(self, request: Request) -> JSONResponse:
         body = await request.json()
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         token = request.path_params["token"]
         with self._lock:
             status, payload = self._failures.popleft() if self._failures else (200, None)

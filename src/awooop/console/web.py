@@ -20,7 +20,7 @@ from awooop.console.templating import render_template
 from awooop.console.views.common import format_age, format_duration, query_string, safe_next
 from awooop.core.clock import utcnow
 from awooop.deps import SAFE_METHODS, DatabaseDep, SettingsDep
-from awooop.errors import BadRequest, DomainError, Unauthorized
+from awooop.errors import BadRequest, DatabaseUnavailable, DomainError, Unauthorized
 from awooop.operators.auth import SESSION_COOKIE, authenticate_session, console_csrf_token
 from awooop.operators.principal import AwoooPOperatorPrincipal
 from awooop.operators.projects import list_projects
@@ -28,6 +28,7 @@ from awooop.operators.projects import list_projects
 CONSOLE_PREFIX = "/console"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+UNAVAILABLE_REFRESH_SECONDS = 5  # the "database unreachable" page reloads itself this often
 # No inline script or style anywhere: htmx is configured (meta tag) not to inject its indicator CSS.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -206,10 +207,16 @@ def error_response(request: Request, exc: Exception) -> Response | None:
     language = request_language(request)
     t = translator(language)
     if is_htmx(request):
-        body = render_template("partials/toast.html", {"t": t, "message": exc.detail, "kind": "error", "oob": False})
+        message = t("faults.unavailable.title") if isinstance(exc, DatabaseUnavailable) else exc.detail
+        body = render_template("partials/toast.html", {"t": t, "message": message, "kind": "error", "oob": False})
         # The error lands in the toast area whatever the element targeted or selected.
         headers = {"HX-Retarget": "#toasts", "HX-Reswap": "beforeend", "HX-Reselect": ".toast"}
         return add_security_headers(HTMLResponse(body, status_code=exc.status_code, headers=headers))
+    if isinstance(exc, DatabaseUnavailable):
+        # A page that reloads itself until the database answers again (no script: meta refresh).
+        context = {"t": t, "lang": language, "status": exc.status_code, "retry_seconds": UNAVAILABLE_REFRESH_SECONDS}
+        body = render_template("unavailable.html", context)
+        return add_security_headers(HTMLResponse(body, status_code=exc.status_code, headers=exc.headers()))
     title_key = f"error.{exc.code}"
     title = t(title_key) if has_message(title_key) else t("error.generic")
     context = {

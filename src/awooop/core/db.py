@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from awooop.core.files import prepare_sqlite_file
@@ -27,6 +29,13 @@ STATEMENT_CACHE_SIZE = 500
 # too_many_connections, 57P01-57P03 admin/crash shutdown and cannot_connect_now.
 _UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
 _UNAVAILABLE_TEXT = ("not currently accepting connections", "the database system is starting up")
+# What a database call can raise: SQLAlchemy's wrappers, and what escapes them unwrapped when a
+# new connection fails (asyncpg's connect raises OSError / ConnectionRefusedError / TimeoutError
+# and CannotConnectNowError as is). The app classifies each with ``is_unavailable_error``.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# SQLSTATEs a transaction may hit under concurrency and that succeed when the transaction is run
+# again from the start: 40P01 deadlock_detected, 40001 serialization_failure.
+_RETRYABLE_SQLSTATES = ("40P01", "40001")
 
 
 def _json_dumps(value: Any) -> str:
@@ -95,6 +104,9 @@ class Database:
     read_engine: AsyncEngine
     writer: async_sessionmaker[AsyncSession]
     reader: async_sessionmaker[AsyncSession]
+    # Keys' last use, noted by authentication and written in batches (operators.last_use), so a
+    # read request never opens a write transaction.
+    pending_key_uses: dict[str, datetime] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -153,6 +165,19 @@ def is_unavailable_error(exc: BaseException) -> bool:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if _unavailable(current):
+            return True
+        current = current.__cause__ or getattr(current, "orig", None)
+    return False
+
+
+def is_retryable_error(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: nothing was committed, running it again may succeed."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate in _RETRYABLE_SQLSTATES:
             return True
         current = current.__cause__ or getattr(current, "orig", None)
     return False

@@ -8,9 +8,6 @@ same values. A provider that never sent anything has no age series (an age would
 from __future__ import annotations
 
 import asyncio
-import logging
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from awooop.core.clock import utcnow
 from awooop.core.db import Database
@@ -18,25 +15,21 @@ from awooop.core.metrics import PROVIDER_FRESH, PROVIDER_LAST_EVENT_AGE, PROVIDE
 from awooop.dossier import repository
 from awooop.dossier.freshness import age_seconds, collect_freshness, verdict
 
-log = logging.getLogger(__name__)
 # Concurrent scrapes of one process share one refresh instead of querying twice.
 _refresh_lock = asyncio.Lock()
 
 
 async def refresh_provider_gauges(db: Database, limit_seconds: int) -> None:
-    """Replace the provider gauges with the database's current view; keep the old values when
-    the database cannot be read (the scrape itself must still succeed)."""
+    """Replace the provider gauges with the database's current view. When the database cannot be
+    read the error propagates and the scrape answers 503: stale ages served as current would hide
+    the outage from freshness alerts (Prometheus records the failed scrape as ``up == 0``)."""
     if _refresh_lock.locked():
         async with _refresh_lock:
             return
     async with _refresh_lock:
-        try:
-            async with db.reader() as session, session.begin():
-                project_ids = await repository.list_project_ids(session, None)
-                entries = await collect_freshness(session, project_ids)
-        except SQLAlchemyError:
-            log.warning("provider freshness gauges not refreshed: database unavailable", exc_info=True)
-            return
+        async with db.reader() as session, session.begin():
+            project_ids = await repository.list_project_ids(session, None)
+            entries = await collect_freshness(session, project_ids)
         now = utcnow()
         # No await from here on: a concurrent scrape never sees half-replaced gauges.
         for gauge in (PROVIDER_LAST_EVENT_AGE, PROVIDER_LAST_HEARTBEAT_AGE, PROVIDER_FRESH):

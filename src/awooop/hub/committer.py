@@ -7,8 +7,10 @@ futures only after the commit, so a 202 always means "durably stored". No timer:
 whatever arrived while the previous commit was in flight, so an idle hub answers at once and a
 busy one amortises each commit over more deliveries.
 
-Failures: a database that is down or locked fails the whole batch with 503 + Retry-After. Any
-other failure retries each delivery of the batch alone, so one bad delivery cannot fail the
+Failures: a deadlock or serialization failure (40P01 / 40001: nothing was committed) runs the
+batch's transaction again, up to ``CONFLICT_RETRIES`` times, before anyone is answered. A database
+that is down or locked fails the whole batch with 503 + Retry-After. Any other failure retries
+each delivery of the batch alone, so one bad delivery cannot fail the
 others. The queue is bounded; when full, ``submit`` answers 503 at once instead of growing.
 
 This object is also the hub's per-process state (``app.state.intake``): it holds the project
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -29,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from awooop.config import Settings
-from awooop.core.db import Database
+from awooop.core.db import Database, is_retryable_error
 from awooop.core.metrics import INTAKE_BATCH_SIZE, INTAKE_LATENCY
 from awooop.errors import ServiceUnavailable
 from awooop.hub.outage import database_unavailable
@@ -50,6 +53,11 @@ HOLD_IDLE_SECONDS = 5.0
 # A request gives up waiting for its commit after this long (503); the rows may still be written
 # later, so the sender's retry is then stored as a duplicate: never a loss, at worst a repeat.
 COMMIT_WAIT_SECONDS = 10.0
+# A transaction chosen as a deadlock victim (or a serialization failure) is run again this often,
+# after a short random pause that lets the winner commit first.
+CONFLICT_RETRIES = 5
+CONFLICT_PAUSE_SECONDS = 0.005
+_JITTER = random.Random()  # noqa: S311 - spreads retries, not a secret
 
 
 def _give_up(future: asyncio.Future[list[RecordedEvent]]) -> None:
@@ -234,18 +242,25 @@ class IntakeCommitter:
 
     async def _write(self, batch: list[_Pending], connection: _WriteConnection) -> None:
         rows = [row for pending in batch for row in pending.rows]
-        try:
-            await _write_once(rows, connection, self.playbooks)
-        except _NotCommitted as failure:
-            if not _connection_lost(failure.cause):
-                raise failure.cause from None
-            # Nothing was committed and only the connection failed (e.g. a failover while it was
-            # held): once more on a fresh, pre-pinged one before anyone is told to retry.
-            await connection.release(broken=True)
+        conflicts = 0
+        reconnected = False
+        while True:
             try:
                 await _write_once(rows, connection, self.playbooks)
-            except _NotCommitted as again:
-                raise again.cause from None
+                break
+            except _NotCommitted as failure:
+                if is_retryable_error(failure.cause) and conflicts < CONFLICT_RETRIES:
+                    conflicts += 1
+                    first_line = str(failure.cause).split("\n", 1)[0]
+                    log.info("intake batch hit a write conflict; running it again: %s", first_line)
+                    await asyncio.sleep(_JITTER.uniform(0, CONFLICT_PAUSE_SECONDS * 2**conflicts))
+                    continue
+                if reconnected or not _connection_lost(failure.cause):
+                    raise failure.cause from None
+                # Nothing was committed and only the connection failed (e.g. a failover while it was
+                # held): once more on a fresh, pre-pinged one before anyone is told to retry.
+                reconnected = True
+                await connection.release(broken=True)
         count_stored(rows)
         now = time.perf_counter()
         for pending in batch:
@@ -254,7 +269,8 @@ class IntakeCommitter:
                 pending.future.set_result(recorded(pending.rows))
 
     def _fail(self, batch: list[_Pending], exc: BaseException) -> None:
-        unavailable = database_unavailable(exc)
+        # Conflicts that outlasted CONFLICT_RETRIES stored nothing either: the sender retries (503).
+        unavailable = database_unavailable(exc) or is_retryable_error(exc)
         if not unavailable:
             log.error("intake delivery could not be stored", exc_info=exc)
         for pending in batch:

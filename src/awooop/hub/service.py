@@ -220,11 +220,12 @@ def snapshot_events(rows: Sequence[Row]) -> list[ChannelEvent]:
 async def route_originals(
     session: AsyncSession, originals: Sequence[Row], playbooks: PlaybookCache | None = None
 ) -> None:
-    """Route the originals, one ``route_events`` call per project, in arrival order."""
+    """Route the originals, one ``route_events`` call per project (events in arrival order)."""
     by_project: dict[str, list[Row]] = {}
     for row in originals:
         by_project.setdefault(row["project_id"], []).append(row)
-    for project_id, project_rows in by_project.items():
+    # Projects in id order: their routing locks (runs.repository.lock_recurrence_keys) follow one order.
+    for project_id, project_rows in sorted(by_project.items()):
         await route_events(session, project_id, snapshot_events(project_rows), playbooks=playbooks)
 
 

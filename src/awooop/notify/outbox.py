@@ -60,6 +60,7 @@ class ClaimedMessage:
     kind: str
     payload: dict[str, Any]
     attempt: int  # the fencing token of this claim
+    leased_until: datetime  # the worker may START a send only while enough of the lease is left
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[NewMessage]) -> None:
@@ -91,6 +92,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage]) -> None
 async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> list[ClaimedMessage]:
     """Lease up to ``limit`` due messages, oldest due first (commit before sending)."""
     now = utcnow()
+    leased_until = now + lease
     due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
@@ -101,7 +103,7 @@ async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> l
     stmt = (
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease, locked_until=now + lease)
+        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=leased_until, locked_until=leased_until)
         .returning(
             OutboxMessage.id,
             OutboxMessage.project_id,
@@ -113,7 +115,7 @@ async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> l
         .execution_options(synchronize_session=False)
     )
     rows = sorted((await session.execute(stmt)).all(), key=lambda r: (r.created_at, r.id))
-    return [ClaimedMessage(r.id, r.project_id, r.kind, r.payload, r.attempts) for r in rows]
+    return [ClaimedMessage(r.id, r.project_id, r.kind, r.payload, r.attempts, leased_until) for r in rows]
 
 
 async def _finish(session: AsyncSession, message: ClaimedMessage, **values: Any) -> bool:
@@ -158,5 +160,6 @@ async def telegram_targets(
 
 
 async def release(session: AsyncSession, message: ClaimedMessage) -> bool:
-    """Give a claimed, unsent message back at once (the worker is stopping): no attempt is spent."""
+    """Give a claimed, unsent message back at once (the worker is stopping, or too little of the
+    lease is left to send it safely): no attempt is spent."""
     return await _finish(session, message, next_attempt_at=utcnow(), attempts=message.attempt - 1)

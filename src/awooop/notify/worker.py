@@ -7,7 +7,13 @@ Each message goes through three short steps, never one long transaction:
 
 A crash between 1 and 3 leaves the lease to expire and the message is sent again: the only
 duplicate window is between a successful send and the commit of step 3 (docs/notifications.md).
+A batch shares one lease, but each send is bounded (``send_timeout``) and starts only while the
+lease still covers it with ``lease_margin`` to spare; the rest of a slow batch is handed back, so
+no other worker can claim a message while it is being sent.
 Retries back off exponentially with jitter; after ``max_attempts`` a message is ``failed``.
+
+A database outage is logged once when it starts and once when it ends; meanwhile the worker backs
+off (up to ``OUTAGE_BACKOFF_CAP_SECONDS``) and resumes by itself.
 """
 
 from __future__ import annotations
@@ -16,15 +22,14 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from awooop.config import Settings
 from awooop.core.clock import utcnow
-from awooop.core.db import Database
+from awooop.core.db import DATABASE_ERRORS, Database, is_unavailable_error
 from awooop.core.metrics import NOTIFICATIONS
 from awooop.notify import outbox
 from awooop.notify.messages import render
@@ -32,18 +37,31 @@ from awooop.notify.outbox import FAILED, SKIPPED, ClaimedMessage
 from awooop.notify.telegram import SendResult, TelegramSender
 
 log = logging.getLogger(__name__)
-RECORD_RETRIES = (0.1, 0.5, 2.0)  # seconds between attempts to record an outcome
+RECORD_RETRIES = (0.1, 0.5, 2.0)  # seconds between the first attempts to record an outcome
+OUTAGE_BACKOFF_CAP_SECONDS = 30.0  # longest pause between delivery rounds while the database is away
 _JITTER = random.Random()  # noqa: S311 - spreads retries, not a secret
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
     batch_size: int = 10
-    lease: timedelta = timedelta(seconds=60)  # must outlast one send (HTTP timeout 10 s)
+    lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 8
     backoff_base_seconds: float = 5.0
     backoff_cap_seconds: float = 900.0
     poll_seconds: float = 1.0
+    # One send never takes longer (the HTTP timeouts are per phase; this bounds the whole request).
+    send_timeout: timedelta = timedelta(seconds=15)
+    # Lease left after a send for recording its outcome (and for clock skew between workers).
+    lease_margin: timedelta = timedelta(seconds=5)
+
+    def __post_init__(self) -> None:
+        if self.lease <= self.send_timeout + self.lease_margin:
+            raise ValueError("the lease must outlast one send plus the margin")
+
+    def can_send(self, message: ClaimedMessage) -> bool:
+        """Enough of the lease is left that the send ends (or is abandoned) while it still holds."""
+        return utcnow() + self.send_timeout + self.lease_margin <= message.leased_until
 
 
 def backoff_seconds(attempt: int, policy: DeliveryPolicy, rng: random.Random | None = None) -> float:
@@ -56,7 +74,8 @@ def backoff_seconds(attempt: int, policy: DeliveryPolicy, rng: random.Random | N
 async def _record(db: Database, message: ClaimedMessage, result: SendResult, policy: DeliveryPolicy) -> str:
     async with db.transaction() as session:
         if result.outcome == "sent":
-            await outbox.mark_delivered(session, message)
+            if not await outbox.mark_delivered(session, message):  # fenced: another worker took over
+                log.warning("notification %s was sent after its lease was taken over", message.id)
             return "delivered"
         error = result.error or "unknown error"
         if result.outcome == "permanent" or message.attempt >= policy.max_attempts:
@@ -70,16 +89,27 @@ async def _record(db: Database, message: ClaimedMessage, result: SendResult, pol
 async def _record_with_retries(
     db: Database, message: ClaimedMessage, result: SendResult, policy: DeliveryPolicy
 ) -> str:
-    """A sent message must be marked at once: every second here widens the duplicate window."""
-    for pause in (*RECORD_RETRIES, None):
+    """A sent message must be marked at once: every second here widens the duplicate window. While
+    the lease holds nobody else can take the message, so recording is worth retrying until then."""
+    pauses = iter(RECORD_RETRIES)
+    while True:
         try:
             return await _record(db, message, result, policy)
-        except SQLAlchemyError:
-            if pause is None:
+        except DATABASE_ERRORS as exc:
+            pause = next(pauses, RECORD_RETRIES[-1])
+            if utcnow() + timedelta(seconds=pause) >= message.leased_until:
                 raise
-            log.warning("could not record outcome of notification %s; retrying", message.id, exc_info=True)
+            if not is_unavailable_error(exc):  # an outage is reported once, by run_worker
+                log.warning("could not record outcome of notification %s; retrying", message.id, exc_info=True)
             await asyncio.sleep(pause)
-    raise AssertionError("unreachable")
+
+
+async def _send(sender: TelegramSender, policy: DeliveryPolicy, token: str, chat_id: str, text: str) -> SendResult:
+    try:
+        async with asyncio.timeout(policy.send_timeout.total_seconds()):
+            return await sender.send_message(bot_token=token, chat_id=chat_id, text=text)
+    except TimeoutError:
+        return SendResult("retry", f"no answer within {policy.send_timeout.total_seconds():.0f}s")
 
 
 async def _deliver(
@@ -106,7 +136,7 @@ async def _deliver(
         async with db.transaction() as session:
             await outbox.mark_final(session, message, status=FAILED, error=f"cannot render: {exc}")
         return "failed"
-    result = await sender.send_message(bot_token=token, chat_id=chat_id, text=text)
+    result = await _send(sender, policy, token, chat_id, text)
     return await _record_with_retries(db, message, result, policy)
 
 
@@ -119,7 +149,10 @@ async def deliver_due(
         targets = await outbox.telegram_targets(session, [m.project_id for m in claimed])
     outcomes: Counter[str] = Counter()
     for index, message in enumerate(claimed):
-        if stop is not None and stop.is_set():
+        stopping = stop is not None and stop.is_set()
+        if stopping or not policy.can_send(message):
+            # Unsent messages go back at once (no attempt spent) rather than being sent so late
+            # in the lease that another worker could claim them mid-send.
             async with db.transaction() as session:
                 for unsent in claimed[index:]:
                     await outbox.release(session, unsent)
@@ -145,16 +178,51 @@ async def run_worker(
     """Deliver until ``stop`` is set; answers it within one send (at most the HTTP timeout)."""
     policy = policy or DeliveryPolicy(poll_seconds=settings.worker_poll_seconds)
     active = sender or TelegramSender(settings.telegram_api_base)
+    outage = _Outage()
     try:
         while not stop.is_set():
+            pause = policy.poll_seconds
             try:
                 claimed = await deliver_due(db, active, policy, stop)
-            except Exception:
-                log.exception("notification worker: delivery round failed; retrying after the poll interval")
+            except Exception as exc:
                 claimed = 0
+                if is_unavailable_error(exc):
+                    pause = outage.began(exc, policy.poll_seconds)
+                else:
+                    log.exception("notification worker: delivery round failed; retrying after the poll interval")
+            else:
+                outage.ended()
             if claimed < policy.batch_size:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=policy.poll_seconds)
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
     finally:
         if sender is None:
             await active.aclose()
+
+
+class _Outage:
+    """One log line when the database goes away, one when it is back; the pause doubles meanwhile."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self.pause = 0.0
+
+    def began(self, exc: BaseException, poll_seconds: float) -> float:
+        if self.since is None:
+            self.since = time.monotonic()
+            self.pause = poll_seconds
+            log.warning(
+                "notification worker: database unavailable (%s); pausing deliveries, retrying with backoff",
+                type(exc).__name__,
+            )
+        else:
+            self.pause = min(self.pause * 2, max(OUTAGE_BACKOFF_CAP_SECONDS, poll_seconds))
+        return self.pause
+
+    def ended(self) -> None:
+        if self.since is not None:
+            log.warning(
+                "notification worker: database reachable again after %.1fs; deliveries resumed",
+                time.monotonic() - self.since,
+            )
+            self.since = None

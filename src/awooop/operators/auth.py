@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from awooop.core.clock import as_utc, utcnow
 from awooop.core.db import Database
 from awooop.core.security import constant_time_equals, hash_secret, new_secret
 from awooop.errors import Forbidden, Unauthorized
 from awooop.models import ApiKey, ConsoleSession
-from awooop.operators import keys, repository
+from awooop.operators import keys, last_use, repository
 from awooop.operators.principal import AuthMethod, AwoooPOperatorPrincipal, Role
 
 SESSION_COOKIE = "awooop_session"
@@ -29,18 +27,6 @@ def principal_for(key: ApiKey, auth_method: AuthMethod) -> AwoooPOperatorPrincip
     )
 
 
-async def _record_use(db: Database, key: ApiKey) -> None:
-    now = utcnow()
-    if key.last_used_at is not None and now - as_utc(key.last_used_at) < keys.LAST_USED_RESOLUTION:
-        return
-    try:
-        async with db.transaction() as session:
-            await repository.touch_key(session, key.id, now)
-    except SQLAlchemyError:
-        # Last-use is informational; a busy database must not fail the caller's request.
-        return
-
-
 async def authenticate_key(
     db: Database, presented: str, auth_method: AuthMethod, *, roles: Sequence[str]
 ) -> AwoooPOperatorPrincipal:
@@ -50,7 +36,7 @@ async def authenticate_key(
         raise Unauthorized("invalid or revoked key")
     if key.role not in roles:
         raise Forbidden(f"a {key.role} key cannot call this route")
-    await _record_use(db, key)
+    last_use.note(db, key, utcnow())  # written later in a batch: a read stays read-only
     return principal_for(key, auth_method)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.models import ApiKey, ConsoleSession, Project
@@ -36,6 +36,22 @@ async def list_keys(session: AsyncSession) -> Sequence[ApiKey]:
 
 async def touch_key(session: AsyncSession, key_id: str, now: datetime) -> None:
     await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+
+KEYS: Table = ApiKey.__table__  # type: ignore[assignment]
+_TOUCH_KEY = (
+    update(KEYS)
+    .where(KEYS.c.id == bindparam("b_id"))
+    .where(or_(KEYS.c.last_used_at.is_(None), KEYS.c.last_used_at < bindparam("b_at")))
+    .values(last_used_at=bindparam("b_at"))
+)
+
+
+async def touch_keys(session: AsyncSession, uses: Mapping[str, datetime]) -> None:
+    """Move ``last_used_at`` forward for many keys in one statement (ids in order: one lock order)."""
+    params = [{"b_id": key_id, "b_at": uses[key_id]} for key_id in sorted(uses)]
+    if params:
+        await (await session.connection()).execute(_TOUCH_KEY, params)
 
 
 async def get_console_session(session: AsyncSession, token_hash: str) -> ConsoleSession | None:

@@ -11,6 +11,8 @@
 * Row locks: ``select(...).with_for_update(skip_locked=True)`` renders ``FOR UPDATE SKIP LOCKED``
   on PostgreSQL and nothing on SQLite, where every writer transaction starts with
   ``BEGIN IMMEDIATE`` (core/db.py) and so already runs alone. Callers use it unconditionally.
+* ``PG_LOCK_KEYS``: routing's transaction-scoped advisory lock per recurrence key, taken in one
+  total order (the lock ids sorted) before any incident is read or written; SQLite needs none.
 * PostgreSQL-only statements of routing (``PG_OPEN_INCIDENTS``, ``PG_LINK_EVENTS``): rows travel
   as one array per column through ``unnest`` (asyncpg encodes them in binary), one statement per
   batch; SQLite takes the portable executemany forms in runs/repository.py.
@@ -74,4 +76,14 @@ PG_LINK_EVENTS = """
 UPDATE channel_events AS e SET run_id = t.run_id, incident_id = t.incident_id
 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, run_id, incident_id)
 WHERE e.id = t.id
+"""
+
+# One advisory lock per (project, recurrence key), released at commit or rollback. Every routing
+# transaction takes its keys' locks first and in ascending lock-id order, so two transactions
+# touching overlapping keys (opening, resolving, reopening incidents in any arrival order) queue
+# behind each other instead of deadlocking. A hash collision only serialises two keys more.
+PG_LOCK_KEYS = """
+SELECT count(pg_advisory_xact_lock(s.lock_id))
+FROM (SELECT DISTINCT hashtextextended($1::text || chr(31) || k, 0) AS lock_id
+      FROM unnest($2::text[]) AS k ORDER BY lock_id) AS s
 """

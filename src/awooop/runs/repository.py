@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, RunTransition
 from awooop.models.run import UNFINISHED_RUN_SQL
-from awooop.runs.dialect import PG_LINK_EVENTS, PG_OPEN_INCIDENTS, conflict_free_insert, dialect_name
+from awooop.runs.dialect import PG_LINK_EVENTS, PG_LOCK_KEYS, PG_OPEN_INCIDENTS, conflict_free_insert, dialect_name
 from awooop.runs.states import QUEUED
 
 # Bound-parameter IN lists stay well under SQLite's variable limit and PostgreSQL's plan cache sweet spot.
@@ -184,6 +184,14 @@ class OpenIncident:
     status: str = "open"
     resolved_at: datetime | None = None
     changed: bool = False
+
+
+async def lock_recurrence_keys(session: AsyncSession, project_id: str, keys: Collection[str]) -> None:
+    """Serialise routing per recurrence key until the transaction ends (PostgreSQL advisory locks
+    in one global order); SQLite writers already run one at a time."""
+    if keys and dialect_name(session) == "postgresql":
+        conn = await session.connection()
+        await conn.exec_driver_sql(PG_LOCK_KEYS, (project_id, sorted(keys)))
 
 
 _LOCK_OPEN = (

@@ -150,8 +150,11 @@ async def _open_incidents(batch: _Batch, firsts: Sequence[ChannelEvent]) -> None
         return
     # An incident resolved earlier in this batch must be stored as resolved before its key reopens.
     await repository.save_incidents(batch.session, batch.touched)
+    # Recurrence-key order, like the events' inserts: two transactions opening overlapping keys
+    # wait for each other in one order and never deadlock on the open-key unique index.
+    ordered = sorted(firsts, key=lambda e: e.recurrence_key or "")
     created = await repository.insert_open_incidents(
-        batch.session, [_new_incident_row(batch.project_id, e) for e in firsts]
+        batch.session, [_new_incident_row(batch.project_id, e) for e in ordered]
     )
     batch.opened_here.update(i.id for i in created)
     keys = [e.recurrence_key for e in firsts if e.recurrence_key is not None]
@@ -342,6 +345,8 @@ async def route_events(
     batch = _Batch(session, project_id, playbooks)
     keys = {e.recurrence_key for e in alerts if e.recurrence_key is not None}
     if keys:
+        # First, in one total order: nothing below can then wait for another routing transaction.
+        await repository.lock_recurrence_keys(session, project_id, keys)
         batch.track(await repository.lock_open_incidents(session, project_id, keys))
         await _open_incidents(batch, _first_firings(alerts, set(batch.open_incidents)))
         batch.unfinished.update(await repository.unfinished_runs_by_key(session, project_id, keys))

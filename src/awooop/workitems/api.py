@@ -124,11 +124,12 @@ async def preview_event_recurrence_work_item(
     ),
 )
 async def dry_run_event_recurrence_work_item(
-    request: RecurrenceWorkItemDryRunRequest, operator: OperatorDep, session: SessionDep
+    request: RecurrenceWorkItemDryRunRequest, operator: OperatorDep, session: ReadSessionDep, writes: SessionDep
 ) -> dict[str, Any]:
     _checked_body(request.project_id, request.provider)
     return await service.fetch_recurrence_work_item_dry_run(
         session,
+        record_session=writes,
         projects=operator.project_filter(request.project_id),
         work_item_id=request.work_item_id,
         mode=request.mode,
@@ -148,11 +149,12 @@ async def dry_run_event_recurrence_work_item(
     ),
 )
 async def handoff_event_recurrence_work_item(
-    request: RecurrenceWorkItemHandoffRequest, operator: OperatorDep, session: SessionDep
+    request: RecurrenceWorkItemHandoffRequest, operator: OperatorDep, session: ReadSessionDep, writes: SessionDep
 ) -> dict[str, Any]:
     _checked_body(request.project_id, request.provider)
     return await service.fetch_recurrence_work_item_handoff(
         session,
+        record_session=writes,
         projects=operator.project_filter(request.project_id),
         work_item_id=request.work_item_id,
         mode=request.mode,

@@ -1,5 +1,9 @@
 """Recurrence read model and work items: preview (reads only), dry-run and handoff (append one history
-record each, change nothing else), history. The console and the API call these; services flush, never commit."""
+record each, change nothing else), history. The console and the API call these; services flush, never commit.
+
+Dry-run and handoff compute everything on ``session`` (a read-only session serves) and append their
+record on ``record_session`` (default: ``session``): given a separate writer, they take the write lock
+(SQLite's ``BEGIN IMMEDIATE``) only for that one INSERT, never while building the read model."""
 
 from __future__ import annotations
 
@@ -199,6 +203,7 @@ async def fetch_recurrence_work_item_dry_run(
     provider: str | None,
     limit: int,
     operator: AwoooPOperatorPrincipal,
+    record_session: AsyncSession | None = None,
 ) -> dict[str, Any]:
     """Pre-flight plus what a real execution would do; appends one dry_run record, nothing else."""
     prepared = await _prepare(
@@ -208,7 +213,9 @@ async def fetch_recurrence_work_item_dry_run(
         prepared.group, prepared.facts, prepared.resolved_mode, prepared.checks, operator_id=operator.operator_id
     )
     body = {**_snapshot(prepared), "would_do": [action.model_dump(mode="json") for action in actions]}
-    record = await repository.add_record(session, _new_record(prepared, operator, kind="dry_run", body=body))
+    record = await repository.add_record(
+        record_session or session, _new_record(prepared, operator, kind="dry_run", body=body)
+    )
     return RecurrenceWorkItemDryRunResponse(
         **_common(prepared, provider=provider, limit=limit, read_only=False),
         dry_run_id=record.id,
@@ -229,6 +236,7 @@ async def fetch_recurrence_work_item_handoff(
     provider: str | None,
     limit: int,
     operator: AwoooPOperatorPrincipal,
+    record_session: AsyncSession | None = None,
 ) -> dict[str, Any]:
     """Records a ticket proposal or a manual takeover; creates no ticket, changes no incident or run."""
     prepared = await _prepare(
@@ -263,7 +271,7 @@ async def fetch_recurrence_work_item_handoff(
     warning = None if based_on_id else NO_DRY_RUN_WARNING
     body = {**_snapshot(prepared), handoff_kind: document.model_dump(mode="json"), "warning": warning}
     record = await repository.add_record(
-        session,
+        record_session or session,
         _new_record(prepared, operator, kind="handoff", body=body, handoff_kind=handoff_kind, based_on_id=based_on_id),
     )
     return RecurrenceWorkItemHandoffResponse(

@@ -101,13 +101,17 @@ def _result(console: Console, panel: WorkItemPanel, result: dict[str, Any], kind
 @router.post("/recurrence/work-items/{work_item_id}/dry-run", response_class=HTMLResponse)
 async def dry_run(
     console: ConsoleDep,
+    reads: ReadSessionDep,
     session: SessionDep,
+    *,
     work_item_id: WorkItemId,
     mode: Mode = "auto",
     provider: ProviderFilter = "",
 ) -> HTMLResponse:
+    # Computed on the read session; the write lock is taken only to append the record.
     result = await service.fetch_recurrence_work_item_dry_run(
-        session,
+        reads,
+        record_session=session,
         projects=console.projects,
         work_item_id=work_item_id,
         mode=mode,
@@ -124,6 +128,7 @@ async def dry_run(
 @router.post("/recurrence/work-items/{work_item_id}/handoff", response_class=HTMLResponse)
 async def handoff(
     console: ConsoleDep,
+    reads: ReadSessionDep,
     session: SessionDep,
     *,
     work_item_id: WorkItemId,
@@ -132,7 +137,8 @@ async def handoff(
     provider: ProviderFilter = "",
 ) -> HTMLResponse:
     result = await service.fetch_recurrence_work_item_handoff(
-        session,
+        reads,
+        record_session=session,
         projects=console.projects,
         work_item_id=work_item_id,
         mode=mode,
