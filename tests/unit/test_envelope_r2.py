@@ -147,3 +147,10 @@ def test_label_ids_win_over_text_ids(provider: str) -> None:
         body["alerts"][0]["labels"]["trace_id"] = TRACE
     (env,) = envelopes(provider, body, headers)
     assert env.log_correlation["trace_id"] == TRACE
+
+
+def test_a_correlation_id_holding_a_credential_is_left_out() -> None:
+    body = {"alertname": "A", "request_id": "token=ghp_FAKE0123456789abcdefghijklmnopqrstuv", "trace_id": TRACE}
+    (env,) = envelopes("generic", body)
+    assert env.log_correlation == {"trace_id": TRACE}
+    assert "ghp_FAKE" not in env.content_redacted

@@ -7,13 +7,12 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
-from urllib.parse import quote, unquote
 
 import orjson
 
 from awooop.hub.providers.base import ParsedItem
 from awooop.hub.providers.textids import text_correlation
-from awooop.hub.redaction import REDACTION_VERSION, redact_json, redact_text
+from awooop.hub.redaction import REDACTION_VERSION, redact_id, redact_json, redact_text
 
 PREVIEW_LIMIT = 240
 # Widths of the channel_events columns (models/event.py). Longer values are shortened with a
@@ -210,8 +209,6 @@ def _redact_map(value: dict[str, Any]) -> tuple[Any, int]:
 
 
 _IDS: Final = ("trace_id", "span_id", "request_id")
-# What quote() may leave as it is in a re-encoded link: the URL delimiters.
-_URL_SAFE: Final = ":/?#@!$&'()*+,;=~"
 
 
 def log_correlation(found: dict[str, str], redacted_json: bytes) -> dict[str, str]:
@@ -222,10 +219,9 @@ def log_correlation(found: dict[str, str], redacted_json: bytes) -> dict[str, st
     """
     out: dict[str, str] = {}
     for name, value in found.items():
-        redacted, count = redact_text(value)
         if name not in _IDS:
-            out[name] = redacted
-        elif not count:
+            out[name] = redact_text(value)[0]
+        elif not redact_id(value)[1]:
             out[name] = value
     for name, value in text_correlation(redacted_json).items():
         out.setdefault(name, value)
@@ -233,16 +229,10 @@ def log_correlation(found: dict[str, str], redacted_json: bytes) -> dict[str, st
 
 
 def _redact_url(url: str | None) -> tuple[str | None, int]:
-    """A link, also checked percent-decoded: ``…?filter=%7Bpassword%3D%22…`` hides nothing."""
+    """A link: the rules also read percent-encoded text (``?q=%7Bpassword%3D%22…``)."""
     if not url:
         return url, 0
-    redacted, count = redact_text(url)
-    if "%" in redacted:
-        decoded = unquote(redacted)
-        cleaned, more = redact_text(decoded)
-        if more:
-            return quote(cleaned, safe=_URL_SAFE), count + more
-    return redacted, count
+    return redact_text(url)
 
 
 def _redact_refs(groups: dict[str, dict[str, str]]) -> tuple[dict[str, dict[str, str]], int]:
@@ -263,7 +253,7 @@ def _redact_id(value: str | None) -> tuple[str | None, int]:
     different ids never become one (dedup compares ids)."""
     if not value:
         return value, 0
-    redacted, count = redact_text(value)
+    redacted, count = redact_id(value)
     if not count:
         return value, 0
     return f"{redacted}~{hashlib.sha256(value.encode()).hexdigest()[:_HASH_SUFFIX]}", count

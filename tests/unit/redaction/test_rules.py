@@ -404,7 +404,10 @@ def test_redact_json_keeps_dict_keys_and_scalars() -> None:
         ({"routing_key": "orders.created"}, {"routing_key": "orders.created"}, 0),
         ({"client": {"ip": "203.0.113.9"}}, {"client": {"ip": "[REDACTED:ip_address]"}}, 1),
         ({"client": {"ip": "10.0.0.9"}}, {"client": {"ip": "10.0.0.9"}}, 0),
-        ({"traceId": "password=x"}, {"traceId": "password=x"}, 0),
+        # An id keeps its bytes unless it carries a credential; personal look-alikes are ids.
+        ({"traceId": "password=x"}, {"traceId": "password=[REDACTED:password]"}, 1),
+        ({"request_id": "4111111111111111"}, {"request_id": "4111111111111111"}, 0),
+        ({"event_id": "+886 912 345 678"}, {"event_id": "+886 912 345 678"}, 0),
         ({"user": {"email": "a@example.com"}}, {"user": {"email": "[REDACTED:email]"}}, 1),
         (
             {"tags": [["key", "value"], ["password", "p1"]]},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from awooop.hub.redaction import chat, context, credentials, keyvalue, network, personal
+from awooop.hub.redaction import chat, context, credentials, encoded, keyvalue, network, personal
 from awooop.hub.redaction.engine import Rule
 
 RULES: Final[tuple[Rule, ...]] = (
@@ -19,4 +19,5 @@ RULES: Final[tuple[Rule, ...]] = (
     + keyvalue.RULES
     + personal.RULES
     + network.PERSONAL_RULES
+    + encoded.RULES
 )

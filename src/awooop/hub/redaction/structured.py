@@ -18,6 +18,19 @@ from awooop.hub.redaction.validators import is_placeholder
 
 _NAME_FIELDS: Final = ("name", "key")
 _SCALARS: Final = frozenset((int, float, bool, type(None)))
+_CREDENTIAL_KINDS: Final = frozenset(kinds.CREDENTIAL_KINDS)
+
+
+def redact_id(value: str) -> tuple[str, int]:
+    """An operational id (``trace_id``, ``event_id``, ``fingerprint`` …): kept byte for byte,
+    unless it carries a credential ("evt token=ghp_…"). Personal-data look-alikes are ids
+    (a 16-digit request id is no card), so they alone never change an id."""
+    if value in clean_cache:
+        return value, 0
+    redacted, count = redact_text(value)
+    if count and not _CREDENTIAL_KINDS.isdisjoint(kinds.MARKER_RE.findall(redacted)):
+        return redacted, count
+    return value, 0
 
 
 def _secret_value(value: Any, kind: str) -> tuple[Any, int]:
@@ -92,7 +105,7 @@ def _redact_dict(mapping: dict[Any, Any]) -> tuple[dict[Any, Any], int]:
                 continue
             result[key], count = _redact_value(value)
         elif label == KEEP and type(value) is str:
-            result[key], count = value, 0
+            result[key], count = redact_id(value)
         elif label == KEEP:
             result[key], count = _redact_value(value)
         elif label == HEX_KEY:  # routing_key / integrationKey: secret when hex or a UUID
