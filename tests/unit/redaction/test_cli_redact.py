@@ -123,3 +123,22 @@ def test_a_missing_end_line_does_not_hold_output_forever() -> None:
     assert written[0] == "[REDACTED:private_key]"
     # the block holds BEGIN + MAX_HELD_LINES - 1 lines; the 6 lines after it come out one by one
     assert len(written) == 1 + 6
+
+
+def test_explain_says_which_rule_replaced_what() -> None:
+    text = "Cookie: session=abc1; lang=en from 203.0.113.5\nclean line\n"
+    result = runner.invoke(make_app(), ["redact", "--explain"], input=text)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Cookie: session=[REDACTED:cookie]; lang=en from [REDACTED:ip_address]\nclean line\n"
+    explained = result.stderr.splitlines()
+    assert explained == [
+        "line 1: cookie_header replaced 'session=abc1; lang=en from 203.0.113.5'"
+        " with 'session=[REDACTED:cookie]; lang=en from 203.0.113.5'",
+        "line 1: public_ipv4 replaced '203.0.113.5' with '[REDACTED:ip_address]'",
+    ]
+
+
+def test_project_needs_reapply() -> None:
+    result = runner.invoke(make_app(), ["redact", "--project", "p1"], input="x\n")
+    assert result.exit_code == 2
+    assert "--reapply" in result.output

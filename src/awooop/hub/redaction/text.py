@@ -6,7 +6,7 @@ import re
 from typing import Final
 
 from awooop.hub.redaction import kinds
-from awooop.hub.redaction.engine import RuleTable
+from awooop.hub.redaction.engine import Finding, RuleTable
 from awooop.hub.redaction.rules import RULES
 
 _TABLE: Final = RuleTable(RULES)
@@ -61,3 +61,15 @@ def redaction_kinds(text: str) -> list[str]:
     """Kinds of the markers ``redact_text`` puts into ``text``, in order of appearance."""
     redacted, _ = redact_text(text)
     return [found.group(1) for found in kinds.MARKER_RE.finditer(redacted)]
+
+
+def explain_text(text: str) -> tuple[str, list[Finding]]:
+    """``redact_text`` without its caches, and every replacement as (rule, taken, replacement).
+
+    For operators tuning rules (``awooop redact --explain``); never used on the intake path.
+    """
+    trace: list[Finding] = []
+    if len(text) < 3 or text.isalpha() or _INERT.fullmatch(text) is not None:
+        return text, trace
+    redacted, _ = _TABLE.run(text, trace)
+    return redacted, trace
