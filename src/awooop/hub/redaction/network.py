@@ -51,6 +51,7 @@ _IPV6: Final = re.compile(
     r"(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?![0-9A-Za-z_]|\.[0-9])",
     re.ASCII,
 )
+_HEX: Final = frozenset("0123456789abcdefABCDEF")
 _V4_BOUNDARY: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./")
 _VERSION_WORDS: Final = re.compile(r"(?i:version|upgrade|downgrade|release)")
 _VERSION_BEFORE: Final = re.compile(r"(?<![A-Za-z])(?i:version|ver|release|build|firmware|v)[ \t]*[:=]?[ \t]*\Z")
@@ -79,13 +80,25 @@ def public_ipv4(address: str) -> bool:
     return not any(low <= number <= high for low, high in _KEPT_V4)
 
 
+def _after_escape(text: str, dot: int) -> int | None:
+    """Start of the first octet when a percent escape precedes it ("%22203.0.113.5", "%3D1.2…")."""
+    percent = text.rfind("%", max(0, dot - 6), dot)
+    if percent < 0 or not 1 <= dot - percent - 3 <= 3:
+        return None
+    if not all(c in _HEX for c in text[percent + 1 : percent + 3]) or not text[percent + 3 : dot].isdigit():
+        return None
+    return percent + 3
+
+
 def _ipv4(match: re.Match[str]) -> Hit | None:
     text, dot = match.string, match.start()
-    start = dot
-    while start > 0 and dot - start < 4 and text[start - 1].isdigit():
-        start -= 1
-    if dot - start > 3 or (start > 0 and text[start - 1] in _V4_BOUNDARY):
-        return None
+    start = _after_escape(text, dot) if "%" in text else None
+    if start is None:
+        start = dot
+        while start > 0 and dot - start < 4 and text[start - 1].isdigit():
+            start -= 1
+        if dot - start > 3 or (start > 0 and text[start - 1] in _V4_BOUNDARY):
+            return None
     if not public_ipv4(text[start : match.end()]) or _kept_context(text, start):
         return None
     return start, match.end(), kinds.marker(kinds.IP_ADDRESS)
@@ -120,8 +133,6 @@ def _ipv6(match: re.Match[str]) -> Hit | None:
 _AT_HOST: Final = re.compile(
     r"@(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*)"
 )
-_PASSWORD_STOP: Final = frozenset(" \t\r\n:@/\"'<>()[]{},;|`")
-_USER_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 # "From:alice@example.com", "mailto:bob@…", "owner:team@…": a label before an address.
 _LABEL_USERS: Final = word_set(
     """
@@ -134,18 +145,18 @@ _DOMAIN_TLD: Final = re.compile(r".*\.[A-Za-z]{2,24}")
 _HOST_ONLY_TLDS: Final = word_set("internal local localdomain lan svc cluster corp home intranet localhost")
 
 
+# "password:user" read forwards in the reversed text before the "@": one slice, one match.
+_REVERSED_USERINFO: Final = re.compile(r"(?P<pw>[^\s:@/\"'<>()\[\]{},;|`]{1,128}):(?P<user>[A-Za-z0-9._\-]{1,64})")
+
+
 def _bare_userinfo(match: re.Match[str]) -> Hit | None:
     text, at = match.string, match.start()
-    start = at
-    while start > 0 and at - start < 128 and text[start - 1] not in _PASSWORD_STOP:
-        start -= 1
-    if start in (at, 0) or text[start - 1] != ":":
+    found = _REVERSED_USERINFO.match(text[max(0, at - 194) : at][::-1])
+    if found is None:
         return None
-    colon = start - 1
-    user_start = colon
-    while user_start > 0 and colon - user_start < 64 and text[user_start - 1] in _USER_CHARS:
-        user_start -= 1
-    user, password, host = text[user_start:colon], text[start:at], match["host"]
+    start = at - len(found["pw"])
+    user_start = start - 1 - len(found["user"])
+    user, password, host = text[user_start : start - 1], text[start:at], match["host"]
     before = text[user_start - 1] if user_start else ""
     if not user or user.isdigit() or before in (":", "/", "@", "\\", "%") or user.lower() in _LABEL_USERS:
         return None

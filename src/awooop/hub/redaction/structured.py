@@ -8,6 +8,7 @@ sibling. Values under operational id keys (``trace_id``, ``fingerprint`` …) ar
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from awooop.hub.redaction import kinds
@@ -19,13 +20,14 @@ from awooop.hub.redaction.validators import is_placeholder
 _NAME_FIELDS: Final = ("name", "key")
 _SCALARS: Final = frozenset((int, float, bool, type(None)))
 _CREDENTIAL_KINDS: Final = frozenset(kinds.CREDENTIAL_KINDS)
+_HEX_ID: Final = re.compile(r"[0-9a-fA-F\-]{1,64}")
 
 
 def redact_id(value: str) -> tuple[str, int]:
     """An operational id (``trace_id``, ``event_id``, ``fingerprint`` …): kept byte for byte,
     unless it carries a credential ("evt token=ghp_…"). Personal-data look-alikes are ids
     (a 16-digit request id is no card), so they alone never change an id."""
-    if value in clean_cache:
+    if value in clean_cache or _HEX_ID.fullmatch(value) is not None:  # hot: trace ids, fingerprints
         return value, 0
     redacted, count = redact_text(value)
     if count and not _CREDENTIAL_KINDS.isdisjoint(kinds.MARKER_RE.findall(redacted)):
