@@ -38,6 +38,7 @@ class Rule:
     profile: bytes = b""  # must occur in the digit profile ("ddddddddd" = 9 digits in a row)
     min_token_run: int = 0  # consecutive [A-Za-z0-9_-] characters needed
     needs_space: bool = False  # the pattern needs a blank: never runs on URLs and ids
+    gate: Callable[[str], bool] | None = None  # a last C-level check on the text (str.count …)
 
     def apply(self, text: str, trace: list[Finding] | None = None) -> tuple[str, int]:
         """Replace every accepted finding; spans never overlap an earlier replacement.
@@ -228,6 +229,8 @@ class RuleTable:
                     tokens = tokens or raw.translate(_TOKEN_MAP)
                     if token_run not in tokens:
                         continue
+            if rule.gate is not None and not rule.gate(original):
+                continue
             text, count = rule.apply(text, trace)
             total += count
         return text, total

@@ -170,7 +170,18 @@ def _bare_userinfo(match: re.Match[str]) -> Hit | None:
 
 
 CREDENTIAL_RULES: Final = (Rule("bare_userinfo", _AT_HOST, _bare_userinfo, min_len=6, requires=("@",), needles=(":",)),)
+
+
+def _three_dots(text: str) -> bool:
+    return text.count(".") >= 3
+
+
+def _ipv6_colons(text: str) -> bool:
+    """An IPv6 address is compressed ("::") or has seven colons; times and URLs rarely do."""
+    return "::" in text or text.count(":") >= 7
+
+
 PERSONAL_RULES: Final = (
-    Rule("public_ipv4", _IPV4, _ipv4, min_len=7, requires=(".",), profile=b"dddd"),
-    Rule("public_ipv6", _IPV6, _ipv6, min_len=6, requires=(":",)),
+    Rule("public_ipv4", _IPV4, _ipv4, min_len=7, requires=(".",), profile=b"dddd", gate=_three_dots),
+    Rule("public_ipv6", _IPV6, _ipv6, min_len=6, requires=(":",), gate=_ipv6_colons),
 )
