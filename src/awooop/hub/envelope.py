@@ -223,8 +223,9 @@ def log_correlation(found: dict[str, str], redacted_json: bytes) -> dict[str, st
             out[name] = redact_text(value)[0]
         elif not redact_id(value)[1]:
             out[name] = value
-    for name, value in text_correlation(redacted_json).items():
-        out.setdefault(name, value)
+    if not all(name in out for name in _IDS):  # labels usually carry them: no text scan then
+        for name, value in text_correlation(redacted_json).items():
+            out.setdefault(name, value)
     return out
 
 
