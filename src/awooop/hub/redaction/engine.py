@@ -219,6 +219,8 @@ class RuleTable:
         raw = digits = tokens = b""
         for index in sorted(candidates):
             rule, profile_needle, token_run = plan.steps[index]
+            if rule.gate is not None and not rule.gate(original):  # before the profiles: cheaper
+                continue
             if profile_needle or token_run:
                 raw = raw or original.encode("utf-8", "ignore")
                 if profile_needle:
@@ -229,8 +231,6 @@ class RuleTable:
                     tokens = tokens or raw.translate(_TOKEN_MAP)
                     if token_run not in tokens:
                         continue
-            if rule.gate is not None and not rule.gate(original):
-                continue
             text, count = rule.apply(text, trace)
             total += count
         return text, total
