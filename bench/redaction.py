@@ -95,6 +95,13 @@ DIRTY_LINE = (
     "user=alice@example.com password=Sup3r-S3cret-2026 phone=+886 912 345 678"
 )
 CHAT_LINE = "請聯絡 王小明 0912-345-678 或 ming@example.com.tw，trace_id=4bf92f3577b34da6a3ce929d0e0e4736"
+# Rule set r2 classes: a public client IP in an access log, a cookie header, a chat password.
+ACCESS_LINE = (
+    '203.0.113.42 - - [20/Aug/2026:10:05:00 +0000] "GET /api/v1/checkout HTTP/1.1" 502 173 "-" '
+    '"okhttp/4.12.0" rt=2.841 upstream=10.244.3.17:8080 xff="198.51.100.7, 10.0.0.12"'
+)
+COOKIE_LINE = "Cookie: session=FAKEs3ss10nA1b2; lang=zh-TW; theme=dark; _rid=7b0c3f8e-52d1-4c0a-9a77-1f4e2d6b8c90"
+ANNOUNCED_LINE = "admin 的密碼已改為「S3cret!tw」，changed the grafana pw to Hunter2! too"
 
 
 _TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -163,6 +170,9 @@ def main(argv: list[str] | None = None) -> None:
         (f"redact_text dirty log line ({len(DIRTY_LINE)} chars)", lambda: redact_text(DIRTY_LINE), 0.0),
         (f"redact_text zh chat line ({len(CHAT_LINE)} chars)", lambda: redact_text(CHAT_LINE), 0.0),
         ("redact_text 2 KB clean log block, cold", lambda: cold_text((CLEAN_LINE + "\n") * 11), 0.0),
+        (f"redact_text access log line ({len(ACCESS_LINE)} chars)", lambda: redact_text(ACCESS_LINE), 0.0),
+        (f"redact_text cookie header ({len(COOKIE_LINE)} chars)", lambda: redact_text(COOKIE_LINE), 0.0),
+        (f"redact_text chat password line ({len(ANNOUNCED_LINE)} chars)", lambda: redact_text(ANNOUNCED_LINE), 0.0),
     ]
     # Machine speed, to compare figures across machines: an empty 1,000-step Python loop.
     loop = best_us(lambda: sum(1 for _ in range(1000)), number=number, repeat=repeat, cpu=args.cpu)

@@ -213,7 +213,7 @@ def test_everything_shown_is_redacted_but_correlation_ids_and_hash_are_not() -> 
         labels={"token": "SECRET"},
         source_url="https://x.example/?t=SECRET",
         source_refs={"alert": {"generator_url": "https://x.example/?t=SECRET"}},
-        log_correlation={"request_id": "SECRET-req"},
+        log_correlation={"request_id": "SECRET-req", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "pod": "p-SECRET"},
     )
     env = build_envelope("generic", raw)
     assert "SECRET" not in env.content_redacted
@@ -223,7 +223,12 @@ def test_everything_shown_is_redacted_but_correlation_ids_and_hash_are_not() -> 
     assert env.source_url == "https://x.example/?t=[REDACTED:test]"
     assert env.source_refs == {"alert": {"generator_url": "https://x.example/?t=[REDACTED:test]"}}
     assert env.source_ref_count == 1
-    assert env.log_correlation == {"request_id": "SECRET-req"}  # never redacted
+    # Ids are never altered (the real rules find no credential in them); other fields are redacted.
+    assert env.log_correlation == {
+        "request_id": "SECRET-req",
+        "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "pod": "p-[REDACTED:test]",
+    }
     assert env.has_redacted_content is True
     # The hash is of the raw content: the dedup identity must not move when rules change.
     assert env.content_sha256 == hashlib.sha256(orjson.dumps(raw.content, option=orjson.OPT_SORT_KEYS)).hexdigest()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import orjson
 
 from awooop.hub.providers.base import ParsedItem
-from awooop.hub.redaction import REDACTION_VERSION, redact_json, redact_text
+from awooop.hub.providers.textids import text_correlation
+from awooop.hub.redaction import REDACTION_VERSION, redact_id, redact_json, redact_text
 
 PREVIEW_LIMIT = 240
 # Widths of the channel_events columns (models/event.py). Longer values are shortened with a
@@ -106,20 +107,23 @@ def build_envelope(provider: str, item: ParsedItem, memo: DeliveryMemo | None = 
     """The envelope of one item; pass one ``memo`` for all items of a delivery (same result, less work)."""
     raw, redacted_json, hits = _content_json(item.content, memo)
     labels, label_hits = _redact_map(item.labels)
-    refs, ref_hits = _redact_map(item.source_refs)
+    refs, ref_hits = _redact_refs(item.source_refs)
     alertname, name_hits = _redact(item.alertname)
     namespace, namespace_hits = _redact(item.namespace)
     target, target_hits = _redact(item.target_resource)
     summary, summary_hits = _redact(item.summary)
-    source_url, url_hits = _redact(item.source_url)
+    source_url, url_hits = _redact_url(item.source_url)
+    event_id, id_hits = _redact_id(item.provider_event_id)
+    fingerprint, fingerprint_hits = _redact_id(item.fingerprint)
     alertname, namespace, target = _fit_opt(alertname), _fit_opt(namespace), _fit_opt(target)
-    fingerprint = _fit_opt(item.fingerprint)
-    replaced = sum((hits, label_hits, ref_hits, name_hits, namespace_hits, target_hits, summary_hits, url_hits))
+    fingerprint = _fit_opt(fingerprint)
+    replaced = hits + label_hits + ref_hits + name_hits + namespace_hits + target_hits
+    replaced += summary_hits + url_hits + id_hits + fingerprint_hits
     return Envelope(
         provider=provider,
         channel_type=item.channel_type,
         stage=item.stage,
-        provider_event_id=_fit(item.provider_event_id, ID_LIMIT),
+        provider_event_id=_fit(event_id or item.provider_event_id, ID_LIMIT),
         channel_chat_id=item.channel_chat_id,
         content_preview=content_preview(
             item.stage,
@@ -135,10 +139,10 @@ def build_envelope(provider: str, item: ParsedItem, memo: DeliveryMemo | None = 
         source_url=source_url,
         content_sha256=hashlib.sha256(raw).hexdigest(),
         content_length=len(raw),
-        source_refs=cast(dict[str, dict[str, str]], refs),
+        source_refs=refs,
         source_ref_count=sum(len(group) for group in item.source_refs.values()),
         # Correlation ids are what operators search logs with: kept verbatim on purpose.
-        log_correlation=dict(item.log_correlation),
+        log_correlation=log_correlation(item.log_correlation, redacted_json),
         alertname=alertname,
         severity=item.severity,
         namespace=namespace,
@@ -202,6 +206,58 @@ def _redact_map(value: dict[str, Any]) -> tuple[Any, int]:
     if not value:
         return {}, 0
     return redact_json(value)
+
+
+_IDS: Final = ("trace_id", "span_id", "request_id")
+
+
+def log_correlation(found: dict[str, str], redacted_json: bytes) -> dict[str, str]:
+    """The parser's correlation fields, then ids written inside the (redacted) free text.
+
+    Ids are never altered: one that redaction would change is no id and is left out. The
+    other fields (service, pod, container, host) are label values and are redacted as labels.
+    """
+    out: dict[str, str] = {}
+    for name, value in found.items():
+        if name not in _IDS:
+            out[name] = redact_text(value)[0]
+        elif not redact_id(value)[1]:
+            out[name] = value
+    if not all(name in out for name in _IDS):  # labels usually carry them: no text scan then
+        for name, value in text_correlation(redacted_json).items():
+            out.setdefault(name, value)
+    return out
+
+
+def _redact_url(url: str | None) -> tuple[str | None, int]:
+    """A link: the rules also read percent-encoded text (``?q=%7Bpassword%3D%22…``)."""
+    if not url:
+        return url, 0
+    return redact_text(url)
+
+
+def _redact_refs(groups: dict[str, dict[str, str]]) -> tuple[dict[str, dict[str, str]], int]:
+    out: dict[str, dict[str, str]] = {}
+    total = 0
+    for group, refs in groups.items():
+        kept: dict[str, str] = {}
+        for name, value in refs.items():
+            redacted, count = _redact_url(value)
+            kept[name] = redacted or value
+            total += count
+        out[group] = kept
+    return out, total
+
+
+def _redact_id(value: str | None) -> tuple[str | None, int]:
+    """A sender's id with a secret in it: redacted, plus a hash of the original so that two
+    different ids never become one (dedup compares ids)."""
+    if not value:
+        return value, 0
+    redacted, count = redact_id(value)
+    if not count:
+        return value, 0
+    return f"{redacted}~{hashlib.sha256(value.encode()).hexdigest()[:_HASH_SUFFIX]}", count
 
 
 def _fit(value: str, limit: int) -> str:

@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from awooop.cli.redact import MAX_HELD_LINES, redact_stream, register
+from awooop.hub.redaction import REDACTION_VERSION
 
 runner = CliRunner()
 
@@ -68,7 +69,7 @@ def test_count_goes_to_stderr() -> None:
     result = runner.invoke(make_app(), ["redact", "--count"], input="password=p1 token=t2\nclean\n")
     assert result.stdout == "password=[REDACTED:password] token=[REDACTED:token]\nclean\n"
     assert "2 replacement(s)" in result.stderr
-    assert "r1" in result.stderr
+    assert REDACTION_VERSION in result.stderr
 
 
 def test_private_key_spread_over_lines_is_one_marker() -> None:
@@ -122,3 +123,22 @@ def test_a_missing_end_line_does_not_hold_output_forever() -> None:
     assert written[0] == "[REDACTED:private_key]"
     # the block holds BEGIN + MAX_HELD_LINES - 1 lines; the 6 lines after it come out one by one
     assert len(written) == 1 + 6
+
+
+def test_explain_says_which_rule_replaced_what() -> None:
+    text = "Cookie: session=abc1; lang=en from 203.0.113.5\nclean line\n"
+    result = runner.invoke(make_app(), ["redact", "--explain"], input=text)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Cookie: session=[REDACTED:cookie]; lang=en from [REDACTED:ip_address]\nclean line\n"
+    explained = result.stderr.splitlines()
+    assert explained == [
+        "line 1: cookie_header replaced 'session=abc1; lang=en from 203.0.113.5'"
+        " with 'session=[REDACTED:cookie]; lang=en from 203.0.113.5'",
+        "line 1: public_ipv4 replaced '203.0.113.5' with '[REDACTED:ip_address]'",
+    ]
+
+
+def test_project_needs_reapply() -> None:
+    result = runner.invoke(make_app(), ["redact", "--project", "p1"], input="x\n")
+    assert result.exit_code == 2
+    assert "--reapply" in result.output

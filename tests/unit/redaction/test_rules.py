@@ -24,7 +24,7 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1XzU1MTAyIn0.FAKEsig0123456789abcdef"
 
 def test_version_names_the_rule_set() -> None:
     assert re.fullmatch(r"r\d+", REDACTION_VERSION)
-    assert REDACTION_VERSION == "r1"
+    assert REDACTION_VERSION == "r2"
 
 
 @pytest.mark.parametrize(
@@ -106,8 +106,9 @@ def test_passwords_and_connection_strings(text: str, expected: str) -> None:
         ("Proxy-Authorization: Basic dXNlcjpwYXNz", "Proxy-Authorization: Basic [REDACTED:authorization]"),
         ("Authorization: Bearer <token>", "Authorization: Bearer <token>"),
         ("Authorization: Bearer $TOKEN", "Authorization: Bearer $TOKEN"),
-        ("Cookie: a=1; b=2", "Cookie: [REDACTED:cookie]"),
-        ("Set-Cookie: s=x; Path=/; HttpOnly", "Set-Cookie: [REDACTED:cookie]"),
+        ("Cookie: sid=1; lang=en", "Cookie: sid=[REDACTED:cookie]; lang=en"),
+        ("Cookie: a=1; b=2", "Cookie: a=1; b=2"),
+        ("Set-Cookie: session=x1; Path=/; HttpOnly", "Set-Cookie: session=[REDACTED:cookie]; Path=/; HttpOnly"),
         ("X-Api-Key: k-123", "X-Api-Key: [REDACTED:token]"),
         ("x-auth-token: abc", "x-auth-token: [REDACTED:token]"),
         ("Sentry-Hook-Signature: 0a1b2c", "Sentry-Hook-Signature: [REDACTED:secret]"),
@@ -235,7 +236,7 @@ def test_lone_secrets_are_never_taken_for_inert_ids(text: str) -> None:
 
 
 def test_count_is_the_number_of_new_markers() -> None:
-    text = f"password=a1 {JWT} mail a@example.com Cookie: s=1"
+    text = f"password=a1 {JWT} mail a@example.com Cookie: sid=1"
     redacted, count = redact_text(text)
     assert count == len(re.findall(r"\[REDACTED:[a-z_]+\]", redacted)) == 4
     assert redaction_kinds(text) == ["password", "jwt", "email", "cookie"]
@@ -396,8 +397,17 @@ def test_redact_json_keeps_dict_keys_and_scalars() -> None:
         ([], [], 0),
         ({"Authorization": "Bearer abc"}, {"Authorization": "[REDACTED:authorization]"}, 1),
         ({"AUTHORIZATION": "Basic xyz"}, {"AUTHORIZATION": "[REDACTED:authorization]"}, 1),
-        ({"set-cookie": ["a=1", "b=2"]}, {"set-cookie": "[REDACTED:cookie]"}, 1),
-        ({"traceId": "password=x"}, {"traceId": "password=x"}, 0),
+        ({"set-cookie": ["sid=1", "b=2"]}, {"set-cookie": ["sid=[REDACTED:cookie]", "b=2"]}, 1),
+        ({"cookies": {"session": "x", "lang": "en"}}, {"cookies": {"session": "[REDACTED:cookie]", "lang": "en"}}, 1),
+        ({"routing_key": "0123456789abcdef0123456789abcdef"}, {"routing_key": "[REDACTED:token]"}, 1),
+        ({"cache_key": "0123456789abcdef0123456789abcdef"}, {"cache_key": "0123456789abcdef0123456789abcdef"}, 0),
+        ({"routing_key": "orders.created"}, {"routing_key": "orders.created"}, 0),
+        ({"client": {"ip": "203.0.113.9"}}, {"client": {"ip": "[REDACTED:ip_address]"}}, 1),
+        ({"client": {"ip": "10.0.0.9"}}, {"client": {"ip": "10.0.0.9"}}, 0),
+        # An id keeps its bytes unless it carries a credential; personal look-alikes are ids.
+        ({"traceId": "password=x"}, {"traceId": "password=[REDACTED:password]"}, 1),
+        ({"request_id": "4111111111111111"}, {"request_id": "4111111111111111"}, 0),
+        ({"event_id": "+886 912 345 678"}, {"event_id": "+886 912 345 678"}, 0),
         ({"user": {"email": "a@example.com"}}, {"user": {"email": "[REDACTED:email]"}}, 1),
         (
             {"tags": [["key", "value"], ["password", "p1"]]},
@@ -406,7 +416,13 @@ def test_redact_json_keeps_dict_keys_and_scalars() -> None:
         ),
         ({"key": "password", "value": "p1"}, {"key": "password", "value": "[REDACTED:password]"}, 1),
         ({"keywords": ["token", "abc"]}, {"keywords": ["token", "abc"]}, 0),  # a word list, not a pair
-        ([("Cookie", "s=1"), ("Accept", "*/*")], [("Cookie", "[REDACTED:cookie]"), ("Accept", "*/*")], 1),
+        ([("Cookie", "sid=1"), ("Accept", "*/*")], [("Cookie", "sid=[REDACTED:cookie]"), ("Accept", "*/*")], 1),
+        ([["session", "x1"], ["lang", "en"]], [["session", "x1"], ["lang", "en"]], 0),
+        (
+            {"cookies": [["session", "x1"], ["lang", "en"]]},
+            {"cookies": [["session", "[REDACTED:cookie]"], ["lang", "en"]]},
+            1,
+        ),
         ({"dsn": "https://0f1e2d3c4b5a69788796a5b4c3d2e1f0@o1.ingest.sentry.io/4"}, {"dsn": "[REDACTED:secret]"}, 1),
     ],
 )

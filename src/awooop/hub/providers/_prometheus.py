@@ -20,6 +20,7 @@ from awooop.hub.providers._common import (
     str_map,
 )
 from awooop.hub.providers.base import ParsedItem, PayloadSchemaError, Stage
+from awooop.hub.redaction import redact_json
 
 # Most specific stable identity first: a workload outlives its pods, a pod is more precise than
 # the service or scrape target in front of it, and `job` (the scrape job) is the last resort.
@@ -176,8 +177,23 @@ def label_fingerprint(labels: Mapping[str, str]) -> str:
     return f"{digest:016x}"
 
 
+def silence_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """The labels a silence link may show: those redaction leaves alone.
+
+    A link is a derived field and holds redacted values only; a matcher on
+    ``password="[REDACTED:password]"`` would match nothing, so a redacted label is left out of
+    the pre-filled filter (the silence is then a little broader: every other label still matches).
+    """
+    redacted, count = redact_json(labels)
+    if not count:
+        return dict(labels)
+    return {name: value for name, value in labels.items() if redacted.get(name) == value}
+
+
 def silence_url(external_url: str | None, labels: Mapping[str, str]) -> str | None:
     """Alertmanager UI link that pre-fills a silence matching exactly this alert's labels.
+
+    Callers pass :func:`silence_labels` (redacted values only), never the raw labels.
 
     Equal to quoting ``{name="value", …}`` whole with ``quote(…, safe="")``, but the fixed
     punctuation is pre-encoded and only unsafe names/values go through urllib (hot path).
@@ -208,7 +224,7 @@ def alert_refs(view: AlertView, *, with_silence: bool) -> dict[str, str | None]:
     return {
         "generator_url": view.generator_url,
         "external_url": view.external_url,
-        "silence_url": silence_url(view.external_url, view.labels) if with_silence else None,
+        "silence_url": silence_url(view.external_url, silence_labels(view.labels)) if with_silence else None,
         "runbook_url": http_url(first_of(view.annotations, RUNBOOK_KEYS)),
         "dashboard_url": http_url(first_of(view.annotations, DASHBOARD_KEYS)),
         "trace_url": http_url(view.annotations.get("trace_url")),

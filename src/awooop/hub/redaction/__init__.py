@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from awooop.hub.redaction.keys import secret_kind_for_key
 from awooop.hub.redaction.kinds import KINDS, REDACTION_VERSION
-from awooop.hub.redaction.structured import redact_json
-from awooop.hub.redaction.text import redact_text, redaction_kinds
+from awooop.hub.redaction.structured import redact_id, redact_json
+from awooop.hub.redaction.text import explain_text, redact_text, redaction_kinds
 
 __all__ = [
     "KINDS",
     "REDACTION_VERSION",
+    "explain_text",
+    "redact_id",
     "redact_json",
     "redact_text",
     "redaction_kinds",

@@ -6,6 +6,7 @@ import re
 from typing import Final
 
 from awooop.hub.redaction import kinds
+from awooop.hub.redaction.cookies import redact_cookies
 from awooop.hub.redaction.engine import NON_ASCII, Handler, Hit, Rule
 from awooop.hub.redaction.validators import basic_credentials_ok, is_placeholder, looks_like_credential, word_set
 
@@ -19,8 +20,10 @@ _AUTH_HEADER: Final = re.compile(
     r"(?P<v>[^\s\"'\\,;]+))"
 )
 # A cookie header value runs to the end of the line (or of the quoted argument).
+# Also "Cookie 是 …", the JSON forms '"cookie": "…"' and '["Cookie", "…"]' (header pairs).
 _COOKIE_HEADER: Final = re.compile(
-    r"[CcSs](?<![A-Za-z0-9_\-][CcSs])(?i:(?<=c)ookie|(?<=s)et-cookie)[ \t]*:[ \t]*"
+    r"[CcSs](?<![A-Za-z0-9_\-][CcSs])(?i:(?<=c)ookies?|(?<=s)et-cookie)"
+    r"(?:\\?[\"'])?[ \t]*(?:[:：,]|是|為|为)[ \t]*(?:\\?[\"'])?"
     r"(?P<v>[^\r\n\"'\\]*[^\s\"'\\])"
 )
 # Longest first, so "x-hub-signature-256" is tried before "x-hub-signature".
@@ -67,6 +70,14 @@ def _header(kind: str, *, keep_inner_markers: bool) -> Handler:
         return match.start(name), match.end(name), replacement
 
     return handle
+
+
+def _cookie_header(match: re.Match[str]) -> Hit | None:
+    """Only the values of session/auth cookies: benign cookies and attributes stay."""
+    redacted, count = redact_cookies(match["v"])
+    if not count:
+        return None
+    return match.start("v"), match.end("v"), redacted
 
 
 def _token_header(match: re.Match[str]) -> Hit | None:
@@ -146,24 +157,14 @@ def _ado(match: re.Match[str]) -> Hit | None:
     return start, end, kinds.marker(kinds.CONNECTION_STRING)
 
 
-_CJK_PASSWORD: Final = re.compile(r"(?:密碼|密码|口令|通行碼)[ \t]*(?:[:：=]|是|為|为)?[ \t]*(?P<v>[!-~]{4,})")
-
-
-def _cjk_password(match: re.Match[str]) -> Hit | None:
-    value = match["v"]
-    if not _fresh(value) or (value.isalpha() and len(value) < 8):
-        return None
-    return match.start("v"), match.end("v"), kinds.marker(kinds.PASSWORD)
-
-
 RULES: Final = (
     Rule(
         "authorization_header", _AUTH_HEADER, _header(kinds.AUTHORIZATION, keep_inner_markers=True),
         min_len=15, requires=(":",), needles=("auth",), folded=True,
     ),
     Rule(
-        "cookie_header", _COOKIE_HEADER, _header(kinds.COOKIE, keep_inner_markers=False),
-        min_len=8, requires=(":",), needles=("cookie",), folded=True,
+        "cookie_header", _COOKIE_HEADER, _cookie_header,
+        min_len=8, requires=(":", ",", NON_ASCII), needles=("cookie",), folded=True,
     ),
     Rule(
         "token_header", _TOKEN_HEADER, _token_header,
@@ -179,9 +180,5 @@ RULES: Final = (
     Rule(
         "ado_password", _ADO_PASSWORD, _ado,
         min_len=12, requires=(";",), needles=("pass", "pw"), folded=True,
-    ),
-    Rule(
-        "cjk_password", _CJK_PASSWORD, _cjk_password,
-        min_len=6, requires=(NON_ASCII,), needles=("密碼", "密码", "口令", "通行碼"),
     ),
 )  # fmt: skip

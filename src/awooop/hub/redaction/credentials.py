@@ -10,6 +10,7 @@ import re
 from typing import Final
 
 from awooop.hub.redaction import kinds
+from awooop.hub.redaction.cookies import redact_cookies
 from awooop.hub.redaction.engine import Hit, Rule, group, whole
 from awooop.hub.redaction.validators import is_placeholder, word_set
 
@@ -93,6 +94,26 @@ def _url_userinfo(match: re.Match[str]) -> Hit | None:
     return match.start("pw"), match.end("pw"), kinds.marker(kind)
 
 
+# An AWS secret access key (40 base64 characters) written next to its key id, which the
+# access-key rule above has just replaced: "AKIA… / wJalr…", "key AKIA… secret wJalr…". Anchored
+# on the marker, so stored rows redacted before this rule existed are caught on re-redaction.
+_AWS_SECRET_BESIDE_ID: Final = re.compile(
+    r"\[REDACTED:aws_key\][^\r\n]{0,48}?(?<![A-Za-z0-9/+=])(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+)
+_AWS_SECRET_PROSE: Final = re.compile(
+    r"(?i:secret[ \t_\-]?access[ \t_\-]?key)[^\r\n]{0,24}?(?<![A-Za-z0-9/+=])(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+)
+
+
+def _aws_secret(match: re.Match[str]) -> Hit | None:
+    secret = match["s"]
+    if not (any(c.isupper() for c in secret) and any(c.islower() for c in secret)):
+        return None  # hex digests and SHAs are one case
+    if not any(c.isdigit() or c in "/+" for c in secret):
+        return None
+    return match.start("s"), match.end("s"), kinds.marker(kinds.AWS_KEY)
+
+
 # curl -u user:password / --user=user:password
 _CURL_USER: Final = re.compile(r"-(?<!\S-)(?:u|-user)(?:[ \t]+|=)(?P<q>[\"']?)[^\s:\"']+:(?!//)(?P<pw>[^\s\"']+)(?P=q)")
 # curl -b 'session=…' / --cookie 'a=1; b=2' (a value without "=" names a cookie file)
@@ -104,9 +125,10 @@ _CURL_COOKIE: Final = re.compile(
 
 def _curl_cookie(match: re.Match[str]) -> Hit | None:
     name = "quoted" if match["quoted"] is not None else "bare"
-    if match[name].startswith(kinds.MARKER_PREFIX):
+    redacted, count = redact_cookies(match[name])
+    if not count:
         return None
-    return match.start(name), match.end(name), kinds.marker(kinds.COOKIE)
+    return match.start(name), match.end(name), redacted
 
 
 # .netrc: machine host login bob password s3cret
@@ -143,6 +165,14 @@ RULES: Final = (
         min_token_run=20,
         needles=("AKIA", "ASIA", "ABIA", "ACCA"),
     ),
+    Rule(
+        "aws_secret_beside_key_id",
+        _AWS_SECRET_BESIDE_ID,
+        _aws_secret,
+        min_len=40,
+        needles=("AKIA", "ASIA", "ABIA", "ACCA", "[REDACTED:aws_key]"),
+    ),
+    Rule("aws_secret_prose", _AWS_SECRET_PROSE, _aws_secret, min_len=50, needles=("access", "access_key"), folded=True),
     Rule("gcp_api_key", _GCP_API_KEY, whole(kinds.CLOUD_KEY), min_len=39, min_token_run=39, needles=("AIza",)),
     Rule("telegram_bot_token", _TELEGRAM_BOT, whole(kinds.TOKEN), min_len=40, min_token_run=32, needles=(":AA",)),
     Rule(

@@ -20,6 +20,8 @@ Hit = tuple[int, int, str]
 """(start, end, replacement) for one finding."""
 
 Handler = Callable[["re.Match[str]"], Hit | None]
+Finding = tuple[str, str, str]
+"""(rule name, the text it took, its replacement): what ``awooop redact --explain`` prints."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +38,13 @@ class Rule:
     profile: bytes = b""  # must occur in the digit profile ("ddddddddd" = 9 digits in a row)
     min_token_run: int = 0  # consecutive [A-Za-z0-9_-] characters needed
     needs_space: bool = False  # the pattern needs a blank: never runs on URLs and ids
+    gate: Callable[[str], bool] | None = None  # a last C-level check on the text (str.count …)
 
-    def apply(self, text: str) -> tuple[str, int]:
-        """Replace every accepted finding; spans never overlap an earlier replacement."""
+    def apply(self, text: str, trace: list[Finding] | None = None) -> tuple[str, int]:
+        """Replace every accepted finding; spans never overlap an earlier replacement.
+
+        With ``trace``, every replacement is appended to it as (rule, taken text, replacement).
+        """
         pieces: list[str] = []
         pos = 0
         count = 0
@@ -52,8 +58,11 @@ class Rule:
             pieces.append(text[pos:start])
             pieces.append(replacement)
             pos = end
-            # A span that swallows earlier markers replaces them: count only the net gain.
-            count += 1 - text.count(kinds.MARKER_PREFIX, start, end)
+            # A span that swallows earlier markers replaces them: count only the net gain (a
+            # cookie header keeps the markers of its values and may add several).
+            count += replacement.count(kinds.MARKER_PREFIX) - text.count(kinds.MARKER_PREFIX, start, end)
+            if trace is not None:
+                trace.append((self.name, text[start:end], replacement))
         if not pieces:
             return text, 0
         pieces.append(text[pos:])
@@ -192,7 +201,7 @@ class RuleTable:
             self._plans[key, bucket] = plan
         return plan
 
-    def run(self, text: str) -> tuple[str, int]:
+    def run(self, text: str, trace: list[Finding] | None = None) -> tuple[str, int]:
         """Apply the rules in order; later rules see the markers of earlier ones.
 
         Gates are evaluated on the original text. Markers never form a finding, so a gate
@@ -210,6 +219,8 @@ class RuleTable:
         raw = digits = tokens = b""
         for index in sorted(candidates):
             rule, profile_needle, token_run = plan.steps[index]
+            if rule.gate is not None and not rule.gate(original):  # before the profiles: cheaper
+                continue
             if profile_needle or token_run:
                 raw = raw or original.encode("utf-8", "ignore")
                 if profile_needle:
@@ -220,6 +231,6 @@ class RuleTable:
                     tokens = tokens or raw.translate(_TOKEN_MAP)
                     if token_run not in tokens:
                         continue
-            text, count = rule.apply(text)
+            text, count = rule.apply(text, trace)
             total += count
         return text, total

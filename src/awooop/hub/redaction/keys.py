@@ -15,6 +15,22 @@ from awooop.hub.redaction.validators import word_set
 
 KEEP: Final = "keep"
 """Returned by :func:`classify_key` for operational ids whose values are kept verbatim."""
+HEX_KEY: Final = "hex_key"
+"""Returned by :func:`classify_key` for ``<something>_key`` names: secret when the value is hex."""
+
+# "<something>_key" whose hex value is an id, not a credential: cache_key=<sha256>, dedup_key=…
+_HEX_ID_KEY_WORDS: Final = word_set(
+    """
+    cache idempotency idempotent dedup dedupe deduplication partition sort hash primary foreign
+    object public pub group row range lookup index shard cursor page bucket file event message trace
+    span request correlation lock etag checksum content map dict issue alert incident ssh gpg pgp
+    host node cluster state storage s3 gcs blob image layer commit build run job task work item
+    """
+)
+HEX_SECRET: Final = re.compile(
+    r"[0-9A-Fa-f]{16,128}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+"""A value that makes a ``<something>_key`` a secret (PagerDuty/Opsgenie integration keys)."""
 
 _CAMEL_BOUNDARY: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
@@ -75,7 +91,7 @@ _KEY_RULES: Final = (
     (
         re.compile(
             r"(?:api|access|app|client|consumer|subscription|license|master|signing"
-            r"|encryption|hmac|webhook|sentry|ingest)key$|^apikey"
+            r"|encryption|hmac|webhook|sentry|ingest|integration|pagerduty|opsgenie|genie)key$|^apikey"
         ),
         kinds.TOKEN,
     ),
@@ -108,13 +124,21 @@ def classify_key(name: str) -> str | None:
         return _PERSONAL_KEYS[compact]
     if words[-1] in _METADATA_SUFFIXES:
         return None
-    return next((kind for pattern, kind in _KEY_RULES if pattern.search(compact)), None)
+    found = next((kind for pattern, kind in _KEY_RULES if pattern.search(compact)), None)
+    if found is None and len(words) >= 2 and words[-1] == "key" and words[-2] not in _HEX_ID_KEY_WORDS:
+        return HEX_KEY
+    return found
 
 
 def secret_kind_for_key(name: str) -> str | None:
     """The kind to use when ``name`` labels a secret or personal value, else None."""
     kind = classify_key(name)
-    return None if kind is None or kind == KEEP else kind
+    return None if kind is None or kind in (KEEP, HEX_KEY) else kind
+
+
+def hex_key_name(name: str) -> bool:
+    """True for ``<something>_key`` names whose hex or UUID values are secrets (routing_key)."""
+    return classify_key(name) == HEX_KEY
 
 
 def is_keep_key(name: str) -> bool:

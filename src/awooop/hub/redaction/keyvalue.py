@@ -12,8 +12,9 @@ import re
 from typing import Final
 
 from awooop.hub.redaction import kinds
+from awooop.hub.redaction.cookies import redact_cookies
 from awooop.hub.redaction.engine import Hit, Rule
-from awooop.hub.redaction.keys import secret_kind_for_key
+from awooop.hub.redaction.keys import HEX_SECRET, hex_key_name, secret_kind_for_key
 from awooop.hub.redaction.validators import is_placeholder, looks_like_credential, word_set
 
 _SEPARATOR: Final = re.compile(r"[=:][=>]?")
@@ -104,6 +105,9 @@ def _quoted_hit(value: re.Match[str], kind: str) -> Hit | None:
     content, start = value[name], value.start(name)
     if not content or is_placeholder(content) or _ALREADY_REDACTED.fullmatch(content):
         return None
+    if kind == kinds.COOKIE and "=" in content:  # a cookie header: only its secret cookies
+        redacted, count = redact_cookies(content)
+        return (start, value.end(name), redacted) if count else None
     scheme = _SCHEME_PREFIX.match(content) if kind == kinds.AUTHORIZATION else None
     if scheme is not None:  # "Token abc…": keep the scheme word, as the header rule does
         content, start = content[scheme.end() :], start + scheme.end()
@@ -121,6 +125,9 @@ def _value_hit(text: str, value: re.Match[str], kind: str, *, prose_guard: bool 
     if bare.startswith(kinds.MARKER_PREFIX) or is_placeholder(bare):
         return None
     start = value.start("bare")
+    if kind == kinds.COOKIE and "=" in bare:  # "Cookie: lang=en": a benign cookie, not a value
+        redacted, count = redact_cookies(bare)
+        return (start, start + len(bare), redacted) if count else None
     if prose_guard is None:  # "key: value" outside a structure: prose unless it looks random
         prose_guard = _followed_by_words(text, start + len(bare))
     if bare.lower() in _AUTH_SCHEME_WORDS or (prose_guard and not looks_like_credential(bare)):
@@ -163,7 +170,7 @@ def _kv(match: re.Match[str]) -> Hit | None:
         return None
     kind = _kind(key, text[value_start])
     if kind is None:
-        return None
+        return _hex_key(key, value)
     # "Invalid token: expected 3 segments" is prose; "token: x9Fz…" or a YAML line is not,
     # unless more words follow on the line ("auth: login failed for …").
     prose: bool | None = False
@@ -173,6 +180,18 @@ def _kv(match: re.Match[str]) -> Hit | None:
         # JSON/dict values are quoted; '"db-credentials" : secret "x" not found' is prose.
         prose = not (value["bare"].isdigit() and len(value["bare"]) >= 4)
     return _value_hit(text, value, kind, prose_guard=prose)
+
+
+def _hex_key(key: str, value: re.Match[str]) -> Hit | None:
+    """``routing_key=<32 hex>``, ``"integrationKey": "<uuid>"``: integration and routing keys."""
+    if not hex_key_name(key):
+        return None
+    name = next(group for group in ("bare", "dq", "sq", "eq") if value[group] is not None)
+    content = _trim(value[name]) if name == "bare" else value[name]
+    if HEX_SECRET.fullmatch(content) is None:
+        return None
+    start = value.start(name)
+    return start, start + len(content), kinds.marker(kinds.TOKEN)
 
 
 def _flag(match: re.Match[str]) -> Hit | None:

@@ -10,7 +10,7 @@ from typing import Final
 
 # Bump whenever a rule, a key list or a validator changes what gets redacted: stored
 # envelopes carry this value so old and new redactions can be told apart.
-REDACTION_VERSION: Final = "r1"
+REDACTION_VERSION: Final = "r2"
 
 AWS_KEY: Final = "aws_key"
 CLOUD_KEY: Final = "cloud_key"
@@ -26,6 +26,7 @@ EMAIL: Final = "email"
 PHONE: Final = "phone"
 CARD: Final = "card"
 IBAN: Final = "iban"
+IP_ADDRESS: Final = "ip_address"
 
 CREDENTIAL_KINDS: Final = (
     AWS_KEY,
@@ -39,7 +40,7 @@ CREDENTIAL_KINDS: Final = (
     CONNECTION_STRING,
     SECRET,
 )
-PERSONAL_KINDS: Final = (EMAIL, PHONE, CARD, IBAN)
+PERSONAL_KINDS: Final = (EMAIL, PHONE, CARD, IBAN, IP_ADDRESS)
 KINDS: Final = CREDENTIAL_KINDS + PERSONAL_KINDS
 
 MARKER_PREFIX: Final = "[REDACTED:"

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from awooop.hub.redaction import context, credentials, keyvalue, personal
+from awooop.hub.redaction import chat, context, credentials, encoded, keyvalue, network, personal
 from awooop.hub.redaction.engine import Rule
 
-RULES: Final[tuple[Rule, ...]] = credentials.RULES + context.RULES + keyvalue.RULES + personal.RULES
+RULES: Final[tuple[Rule, ...]] = (
+    credentials.RULES
+    + network.CREDENTIAL_RULES
+    + context.RULES
+    + chat.RULES
+    + keyvalue.RULES
+    + personal.RULES
+    + network.PERSONAL_RULES
+    + encoded.RULES
+)
