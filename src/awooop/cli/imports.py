@@ -7,7 +7,7 @@ import os
 import stat
 import sys
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -142,32 +142,33 @@ def import_command(
 def export_command(
     project: Annotated[str, typer.Option("--project", help="Project to export")],
     since: Annotated[
-        datetime | None,
-        typer.Option("--since", help="Only events received at or after this time (ISO 8601, UTC if no offset)"),
+        str | None,
+        typer.Option("--since", help="Only events received at or after this time (ISO 8601; UTC if no offset)"),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: standard output)")
     ] = None,
 ) -> None:
     """Write the project's events as AwoooP JSONL, oldest first (read back with --from jsonl)."""
-    since_utc = as_utc(since) if since is not None else None
+    try:
+        since_utc = as_utc(datetime.fromisoformat(since)) if since else None
+    except ValueError:
+        typer.secho(f"error: --since {since!r} is not an ISO 8601 time", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
 
     async def _go() -> int:
         count = 0
         async with database() as db, db.reader() as session:
             await service.require_project(session, project)
-            with output.open("wb") if output is not None else _stdout() as out:
+            with output.open("wb") if output is not None else nullcontext(sys.stdout.buffer) as out:
                 async for line in export_lines(session, project, since_utc):
                     out.write(line)
                     count += 1
+                out.flush()
         return count
 
     count = run(_go)
     typer.echo(f"exported {count} event(s) of project {project}", err=True)
-
-
-def _stdout() -> IO[bytes]:
-    return os.fdopen(os.dup(sys.stdout.fileno()), "wb")
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,8 @@ from awooop.imports.records import ImportedRecord, Parsed, RecordRefused
 
 ORIGIN = "opsgenie"
 ITEM_PATHS = ("data.item", "item")
+# Tags are free text: plain host names count as a target too.
+_TARGET_TAGS = (*TARGET_KEYS, "host", "hostname")
 
 
 def parse(record: Any) -> list[Parsed]:
@@ -53,7 +55,7 @@ def parse(record: Any) -> list[Parsed]:
         alertname=text(alert, "message"),
         severity=severity_of(text(alert, "priority")),
         namespace=next((labels[key] for key in NAMESPACE_KEYS if labels.get(key)), None),
-        target_resource=text(alert, "entity") or next((labels[k] for k in TARGET_KEYS if labels.get(k)), None),
+        target_resource=text(alert, "entity") or next((labels[k] for k in _TARGET_TAGS if labels.get(k)), None),
         # The alias is Opsgenie's de-duplication key: the identity of the problem. When the sender
         # gave none, Opsgenie sets it to the alert id, which identifies nothing beyond this alert.
         fingerprint=alias if alias and alias != alert_id else None,
