@@ -10,12 +10,13 @@ original webhook body and AwoooP's parser for that provider accepted it; otherwi
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any
 
 import orjson
 
 from awooop.core.ids import uuid7
-from awooop.hub.envelope import Envelope, build_envelope, content_preview, recurrence_key
+from awooop.hub.envelope import ID_LIMIT, NAME_LIMIT, Envelope, build_envelope, content_preview, recurrence_key
 from awooop.hub.providers import PARSERS, ParsedItem, PayloadSchemaError
 from awooop.hub.redaction import REDACTION_VERSION, redact_json, redact_text
 from awooop.imports.records import ExportedEvent, ImportedRecord, SourcePayload
@@ -33,27 +34,11 @@ def provider_event_id(origin_system: str, origin_id: str) -> str:
 
 def record_row(project_id: str, record: ImportedRecord) -> Row:
     item = _source_item(record.payload)
-    with_envelope = item is not None and item.stage == record.stage
     if item is None:
-        item = ParsedItem(
-            content={},
-            provider_event_id="",
-            stage=record.stage,
-            channel_type="alert",
-            alertname=record.alertname,
-            severity=record.severity,
-            namespace=record.namespace,
-            target_resource=record.target_resource,
-            fingerprint=record.fingerprint,
-            provider_ts=record.occurred_at,
-            labels=record.labels,
-            summary=record.summary,
-            source_url=record.source_url,
-            source_refs=record.source_refs,
-            log_correlation=record.log_correlation,
-        )
-        provider = record.provider
+        row = _row_without_payload(record)
+        with_envelope = False
     else:
+        with_envelope = item.stage == record.stage
         # The source's own item knows the problem best (labels, fingerprint, refs); the legacy
         # record knows when it happened and where it lives in the legacy system.
         item = dataclasses.replace(
@@ -63,13 +48,12 @@ def record_row(project_id: str, record: ImportedRecord) -> Row:
             log_correlation={**record.log_correlation, **item.log_correlation},
         )
         assert record.payload is not None
-        provider = record.payload.provider
-    envelope = build_envelope(provider, item)
-    row = {name: getattr(envelope, name) for name in ENVELOPE_COLUMNS}
+        envelope = build_envelope(record.payload.provider, item)
+        row = {name: getattr(envelope, name) for name in ENVELOPE_COLUMNS}
     row.update(
         id=uuid7(),
         project_id=project_id,
-        provider_event_id=provider_event_id(record.origin_system, record.origin_id),
+        provider_event_id=fit(provider_event_id(record.origin_system, record.origin_id), ID_LIMIT),
         has_source_envelope=with_envelope,
         is_duplicate=False,
         duplicate_of=None,
@@ -77,7 +61,7 @@ def record_row(project_id: str, record: ImportedRecord) -> Row:
         incident_id=None,
         received_at=record.occurred_at,
         origin_system=record.origin_system,
-        origin_id=record.origin_id,
+        origin_id=fit(record.origin_id, ID_LIMIT),
         origin_occurrences=record.occurrences,
     )
     if row["provider_ts"] is None:
@@ -85,6 +69,101 @@ def record_row(project_id: str, record: ImportedRecord) -> Row:
     if not with_envelope:
         row.update(content_redacted=None, content_sha256=None, content_length=None)
     return row
+
+
+class _Memo:
+    """Redaction results by value, bounded: legacy history repeats the same names, labels, texts
+    and links for every state change of an alert. Redaction is pure, so a hit is exact."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.texts: dict[str, tuple[str, int]] = {}
+        self.maps: dict[tuple[tuple[str, Any], ...], tuple[Any, int]] = {}
+
+    def text(self, value: str | None) -> tuple[str | None, int]:
+        if not value:
+            return value, 0
+        found = self.texts.get(value)
+        if found is None:
+            if len(self.texts) >= self.LIMIT:
+                self.texts.clear()
+            found = self.texts[value] = redact_text(value)
+        return found
+
+    def mapping(self, value: dict[str, Any]) -> tuple[Any, int]:
+        if not value:
+            return {}, 0
+        key = tuple((name, _frozen(inner)) for name, inner in value.items())
+        found = self.maps.get(key)
+        if found is None:
+            if len(self.maps) >= self.LIMIT:
+                self.maps.clear()
+            found = self.maps[key] = redact_json(value)
+        redacted, hits = found
+        return (orjson.loads(orjson.dumps(redacted)) if hits else dict(value)), hits
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value.items()) if isinstance(value, dict) else value
+
+
+_MEMO = _Memo()
+
+
+def _row_without_payload(record: ImportedRecord) -> Row:
+    """What ``build_envelope`` gives for an item without content, with memoised redaction."""
+    memo = _MEMO
+    alertname, name_hits = memo.text(record.alertname)
+    namespace, namespace_hits = memo.text(record.namespace)
+    target, target_hits = memo.text(record.target_resource)
+    summary, summary_hits = memo.text(record.summary)
+    source_url, url_hits = memo.text(record.source_url)
+    labels, label_hits = memo.mapping(record.labels)
+    refs, ref_hits = memo.mapping(record.source_refs)
+    alertname, namespace, target = fit_opt(alertname), fit_opt(namespace), fit_opt(target)
+    fingerprint = fit_opt(record.fingerprint)
+    hits = name_hits + namespace_hits + target_hits + summary_hits + url_hits + label_hits + ref_hits
+    return {
+        "provider": record.provider,
+        "channel_type": "alert",
+        "stage": record.stage,
+        "channel_chat_id": None,
+        "content_preview": content_preview(
+            record.stage,
+            alertname=alertname,
+            severity=record.severity,
+            namespace=namespace,
+            target_resource=target,
+            summary=summary,
+        ),
+        "has_redacted_content": hits > 0,
+        "redaction_version": REDACTION_VERSION,
+        "source_url": source_url,
+        "source_refs": refs,
+        "source_ref_count": sum(len(group) for group in record.source_refs.values()),
+        "log_correlation": dict(record.log_correlation),
+        "alertname": alertname,
+        "severity": record.severity,
+        "namespace": namespace,
+        "target_resource": target,
+        "fingerprint": fingerprint,
+        "recurrence_key": recurrence_key(record.provider, fingerprint, alertname, namespace, target),
+        "labels": labels,
+        "provider_ts": record.occurred_at,
+    }
+
+
+def fit(value: str, limit: int) -> str:
+    """As the envelope shortens identities: a hash suffix keeps distinct values distinct."""
+    if len(value) <= limit:
+        return value
+    digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+    return f"{value[: limit - 17]}~{digest}"
+
+
+def fit_opt(value: str | None) -> str | None:
+    return None if value is None else fit(value, NAME_LIMIT)
 
 
 def _source_item(payload: SourcePayload | None) -> ParsedItem | None:

@@ -63,7 +63,7 @@ def convert(project_id: str, fmt: Format, record: Any) -> tuple[list[Row], int]:
         if isinstance(parsed, Ignored):
             ignored += 1
         elif isinstance(parsed, ImportedRecord):
-            rows.append(_fit(record_row(project_id, parsed)))
+            rows.append(record_row(project_id, parsed))  # fitted as it is built
         elif isinstance(parsed, ExportedEvent):
             rows.append(_fit(replace_nul(exported_row(project_id, parsed))))
     return rows, ignored
@@ -90,4 +90,4 @@ async def require_project(session: AsyncSession, project_id: str) -> None:
 async def store_rows(session: AsyncSession, rows: Sequence[Row]) -> int:
     """Insert what is not there yet; returns how many were inserted. No routing, ever: imported
     events open no incident, queue no run and notify nobody."""
-    return len(await repository.insert_new(session, rows))
+    return await repository.insert_new(session, rows)
