@@ -139,3 +139,14 @@ async def stream_events(
         if len(page) < EXPORT_PAGE:
             return
         after = (page[-1]["received_at"], page[-1]["id"])
+
+
+async def origins(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The origin system of those of ``event_ids`` that were imported (primary-key lookups)."""
+    if not event_ids:
+        return {}
+    stmt = select(EVENTS.c.id, EVENTS.c.origin_system).where(
+        EVENTS.c.id.in_(list(event_ids)), EVENTS.c.origin_system.is_not(None)
+    )
+    rows = (await session.execute(stmt)).tuples().all()
+    return {event_id: origin for event_id, origin in rows if origin is not None}

@@ -4,7 +4,8 @@ the caller's transaction and never commits (the import job commits each batch)."
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,3 +92,14 @@ async def store_rows(session: AsyncSession, rows: Sequence[Row]) -> int:
     """Insert what is not there yet; returns how many were inserted. No routing, ever: imported
     events open no incident, queue no run and notify nobody."""
     return await repository.insert_new(session, rows)
+
+
+async def origins_of(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Which of these events were imported, and from where (the console's "imported from X")."""
+    return await repository.origins(session, event_ids)
+
+
+async def with_origins(session: AsyncSession, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Event items (recent list, dossier) with ``origin_system`` added: None for live events."""
+    found = await origins_of(session, [item["event_id"] for item in items])
+    return [{**item, "origin_system": found.get(item["event_id"])} for item in items]
