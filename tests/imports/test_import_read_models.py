@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from awooop.core.db import Database
+from awooop.imports import export, repository
 from awooop.models import ChannelEvent
 from awooop.runs import playbooks
 from tests.factories import CreatedProject, Factory
@@ -179,3 +180,16 @@ async def test_export_since_and_a_live_event_round_trip(
     assert (copy.provider_event_id, copy.recurrence_key) == (live.provider_event_id, live.recurrence_key)
     assert copy.run_id is None
     assert copy.incident_id is None
+
+
+async def test_the_export_pages_through_the_project_in_time_order(
+    env: dict[str, str], clean_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await import_files(env, "alerta", "acme", "alerta_alerts_history.json")
+    monkeypatch.setattr(repository, "EXPORT_PAGE", 3)  # 10 events: four pages
+    async with clean_db.reader() as session:
+        lines = [json.loads(line) async for line in export.export_lines(session, "acme", None)]
+    stored = await events(clean_db, "acme")
+    assert [line["event_id"] for line in lines] == [
+        str(e.id) for e in sorted(stored, key=lambda e: (e.received_at, e.id))
+    ]

@@ -75,7 +75,7 @@ class _Memo:
     """Redaction results by value, bounded: legacy history repeats the same names, labels, texts
     and links for every state change of an alert. Redaction is pure, so a hit is exact."""
 
-    LIMIT = 50_000
+    LIMIT = 20_000  # entries per table: a few tens of MB at most
 
     def __init__(self) -> None:
         self.texts: dict[str, tuple[str, int]] = {}

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, select
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, literal, select, tuple_
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
 COLUMNS: tuple[str, ...] = tuple(column.name for column in EVENTS.columns)
 # 36 columns x 400 rows stays below SQLite's 32,766 bind parameters.
 SQLITE_CHUNK = 400
-EXPORT_PAGE = 2000
+EXPORT_PAGE = 2000  # rows per keyset page of the export
 
 _SQLITE_ROW = "(" + ", ".join("?" for _ in COLUMNS) + ")"
 _SQLITE_HEAD = f"INSERT INTO channel_events ({', '.join(COLUMNS)}) VALUES "  # noqa: S608 - our own columns
@@ -130,7 +130,8 @@ async def stream_events(
             stmt = stmt.where(EVENTS.c.received_at >= since)
         if after is not None:
             stmt = stmt.where(
-                (EVENTS.c.received_at > after[0]) | ((EVENTS.c.received_at == after[0]) & (EVENTS.c.id > after[1]))
+                tuple_(EVENTS.c.received_at, EVENTS.c.id)
+                > tuple_(literal(after[0], UTCDateTime()), literal(after[1], Uuid()))
             )
         stmt = stmt.order_by(EVENTS.c.received_at, EVENTS.c.id).limit(EXPORT_PAGE)
         page = (await session.execute(stmt)).mappings().all()
