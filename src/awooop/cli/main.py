@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from awooop.cli import demo, heartbeat, keys, monitors, playbooks, projects, redact, serve, version
+from awooop.cli import imports as imports_cli
 
 app = typer.Typer(help="AwoooP: alert intake and recurrence triage.", no_args_is_help=True, rich_markup_mode=None)
 version.register(app)
@@ -16,6 +17,7 @@ heartbeat.register(app)
 demo.register(app)
 redact.register(app)
 app.add_typer(monitors.app, name="monitors")
+imports_cli.register(app)
 
 if __name__ == "__main__":
     app()

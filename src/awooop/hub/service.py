@@ -115,6 +115,9 @@ def prepare_rows(
             run_id=None,
             incident_id=None,
             received_at=received,
+            origin_system=None,  # live, not imported (awooop.imports sets these)
+            origin_id=None,
+            origin_occurrences=None,
         )
         if row["provider_ts"] is not None:  # naive means UTC, on every engine and insert path
             row["provider_ts"] = as_utc(row["provider_ts"])

@@ -48,6 +48,12 @@ class ChannelEvent(Base):
     incident_id: Mapped[str | None] = mapped_column(String(32))
     provider_ts: Mapped[datetime | None] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Imported history (awooop.imports): the system it came from and its id there; NULL for live
+    # events. origin_occurrences is the source's own occurrence count (Alerta duplicateCount + 1,
+    # Opsgenie count), kept as a fact about the source, never added to AwoooP's own counts.
+    origin_system: Mapped[str | None] = mapped_column(String(32))
+    origin_id: Mapped[str | None] = mapped_column(String(512))
+    origin_occurrences: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         # Exactly one original per (project, provider, provider_event_id), even under races.
@@ -87,6 +93,16 @@ class ChannelEvent(Base):
         # as one value) still picks this index for `run_id = ?` instead of scanning by time.
         Index("ix_channel_events_run_received", "run_id", "received_at", "id"),
         Index("ix_channel_events_project_provider_stage_received", "project_id", "provider", "stage", "received_at"),
+        # One event per imported record, however often the import runs (ON CONFLICT DO NOTHING).
+        Index(
+            "uq_channel_events_origin",
+            "project_id",
+            "origin_system",
+            "origin_id",
+            unique=True,
+            postgresql_where=text("origin_id IS NOT NULL"),
+            sqlite_where=text("origin_id IS NOT NULL"),
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from awooop.console.views.onboarding import intake_setup, pick_project
 from awooop.console.web import ConsoleDep, ConsoleRoute, is_htmx, render
 from awooop.deps import ReadSessionDep
 from awooop.dossier import service as dossier
+from awooop.imports import service as imports
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -34,6 +35,7 @@ async def events(
         provider_prefix=provider_prefix.strip() or None,
         limit=limit,
     )
+    result["events"] = await imports.with_origins(session, result["events"])
     view = build_events_view(
         result,
         channel_type=channel_type,
@@ -47,7 +49,9 @@ async def events(
 @router.get("/events/{event_id}", response_class=HTMLResponse)
 async def event_detail(console: ConsoleDep, session: ReadSessionDep, event_id: uuid.UUID) -> HTMLResponse:
     """The dossier of one event: a fragment for the expanding list, a full page for a deep link."""
-    ev = dossier_event(await dossier.get_channel_event(session, event_id, projects=console.projects))
+    item = await dossier.get_channel_event(session, event_id, projects=console.projects)
+    [item] = await imports.with_origins(session, [item])
+    ev = dossier_event(item)
     if is_htmx(console.request):
         return HTMLResponse(render_template("partials/dossier_event.html", {**console.base_context(), "ev": ev}))
     return render(console, "event_detail.html", {"section": "events", "ev": ev})

@@ -1,0 +1,158 @@
+"""Import benchmark (not a test): `awooop import --from alerta` of Alerta-shaped history records.
+
+    .venv/bin/python bench/import.py --db postgresql --records 200000
+    .venv/bin/python bench/import.py --db sqlite --records 200000
+
+Writes a synthetic ``GET /alerts/history`` answer (Prometheus-origin entries as Alerta 9 stores
+them: tags, attributes with links and trace ids, text; ~1 KB each; 2,000 distinct alerts firing
+and closing), creates a fresh migrated database, and times the import job in-process (streaming
+read, parse, envelope and redaction, batched inserts, one commit per batch), then a second run of
+the same file (every record skipped). Target (issue 19): ≥ 20,000 records/s on PostgreSQL and
+≥ 10,000 on SQLite. Figures are reported in docs/import.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import orjson
+
+from awooop.core import migrate
+from awooop.core.db import Database
+from awooop.imports.formats import FORMATS
+from awooop.imports.job import Source, run_import
+from awooop.imports.reader import CountingReader
+from awooop.operators import projects
+
+PG_ADMIN_DSN = os.environ.get("AWOOOP_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PROJECT = "bench"
+ALERTS = 2000
+GRAPH = "http://prometheus-k8s-0:9090/graph?g0.expr=up%7Bjob%3D%22node%22%7D"
+
+
+def entry(index: int, rng: random.Random, start: datetime) -> dict[str, object]:
+    alert = rng.randrange(ALERTS)
+    node = f"10.42.{alert // 250}.{alert % 250}:9100"
+    closed = rng.random() < 0.45
+    at = start + timedelta(seconds=index * 3)
+    return {
+        "attributes": {
+            "externalUrl": "http://alertmanager.monitoring.svc:9093",
+            "moreInfo": f'<a href="{GRAPH}" target="_blank">Prometheus Graph</a>',
+            "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/general/targetdown",
+            "startsAt": at.isoformat().replace("+00:00", "Z"),
+            "trace_id": f"{rng.getrandbits(128):032x}",
+        },
+        "customer": None,
+        "environment": "Production",
+        "event": ("TargetDown", "KubePodCrashLooping", "HighErrorRate", "DiskPressure")[alert % 4],
+        "group": "node-exporter",
+        "href": f"http://alerta.example.org:8080/alert/{uuid.UUID(int=rng.getrandbits(128))}",
+        "id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "origin": "prometheus/-",
+        "resource": node,
+        "service": ["node"],
+        "severity": "normal" if closed else ("critical", "major", "warning")[alert % 3],
+        "status": "closed" if closed else "open",
+        "tags": ["cluster=prod-eu-1", f"namespace=ns-{alert % 40}", f"pod=app-{alert}-7d9f8b6c5-x2kqz"],
+        "text": f"node-exporter target {node} has been down for more than 10 minutes (user ops@example.com).",
+        "timeout": 86400,
+        "type": "status" if closed else "new",
+        "updateTime": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "user": "admin@alerta.local",
+    }
+
+
+def write_answer(path: Path, records: int) -> None:
+    rng = random.Random(19)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with path.open("wb") as out:
+        out.write(b'{"status": "ok", "total": %d, "history": [' % records)
+        for index in range(records):
+            if index:
+                out.write(b",")
+            out.write(orjson.dumps(entry(index, rng, start)))
+        out.write(b"]}")
+
+
+async def prepare(kind: str, workdir: Path) -> tuple[str, str | None]:
+    pg_name = None
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    else:
+        pg_name = f"awooop_bench_{uuid.uuid4().hex[:10]}"
+        admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+        try:
+            await admin.execute(f'CREATE DATABASE "{pg_name}"')
+        finally:
+            await admin.close()
+        url = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{pg_name}"
+    await migrate.upgrade_async(url)
+    db = Database.connect(url, pool_size=1)
+    try:
+        async with db.transaction() as session:
+            await projects.create_project(session, PROJECT)
+    finally:
+        await db.dispose()
+    return url, pg_name
+
+
+async def timed_import(url: str, path: Path, batch: int) -> tuple[float, str]:
+    db = Database.connect(url, pool_size=2)
+    try:
+        with path.open("rb") as raw:
+            source = Source(path.name, CountingReader(raw), path.stat().st_size)
+            started = time.perf_counter()
+            summary = await run_import(
+                db, project_id=PROJECT, fmt=FORMATS["alerta"], sources=[source], batch_size=batch
+            )
+            elapsed = time.perf_counter() - started
+    finally:
+        await db.dispose()
+    line = (
+        f"{summary.read:,} records in {elapsed:.2f} s = {summary.read / elapsed:,.0f} records/s "
+        f"(imported {summary.imported:,}, skipped {summary.skipped:,}, refused {summary.refused})"
+    )
+    return elapsed, line
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="awooop-import-bench-") as tmp:
+        workdir = Path(tmp)
+        answer = workdir / "history.json"
+        write_answer(answer, args.records)
+        print(f"{args.db}: {answer.stat().st_size / 1e6:,.0f} MB answer, {args.records:,} records, batch {args.batch}")
+        url, pg_name = await prepare(args.db, workdir)
+        try:
+            _, first = await timed_import(url, answer, args.batch)
+            print(f"  first import:  {first}")
+            _, second = await timed_import(url, answer, args.batch)
+            print(f"  second import: {second}")
+        finally:
+            if pg_name is not None:
+                admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+                try:
+                    await admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+                finally:
+                    await admin.close()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  peak RSS of the process: {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
