@@ -52,7 +52,7 @@ async def test_swagger_ui_lists_the_operations_offline(browser: Browser, docs_ur
     assert response is not None
     assert "script-src 'self'" in response.headers["content-security-policy"]
     operations = page.locator(".opblock")
-    await expect(operations.first).to_be_visible(timeout=30_000)
+    await expect(operations.first).to_be_visible(timeout=90_000)
     assert await operations.count() > 20
     await expect(page.locator(".opblock-summary-path", has_text="/api/v1/hub/{project_id}/alertmanager")).to_have_count(
         1
@@ -68,7 +68,7 @@ async def test_redoc_lists_the_operations_offline(browser: Browser, docs_url: st
     page, outside = await offline_page(browser, docs_url)
     watch = Watch(page)
     await page.goto(f"{docs_url}/redoc")
-    await expect(page.get_by_text("/api/v1/platform/events/dossier/coverage").first).to_be_attached(timeout=30_000)
+    await expect(page.get_by_text("/api/v1/platform/events/dossier/coverage").first).to_be_attached(timeout=90_000)
     assert outside == []
     # ReDoc's "API docs by Redocly" badge always tries its logo from a CDN; the CSP refuses it (the
     # badge then hides the image). That refusal is expected; anything else is a problem.

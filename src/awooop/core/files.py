@@ -38,8 +38,11 @@ def prepare_sqlite_file(path: Path) -> None:
     """Before the first connection: the file exists 0600, so the ``-wal`` and ``-shm`` files SQLite
     creates later are 0600 too (it gives them the database's mode). Older, wider files are narrowed."""
     ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
-    os.close(fd)
+    # O_EXCL: never open (and close) a database file that exists. Closing any descriptor of a file
+    # drops every POSIX lock this process holds on it, i.e. the locks of SQLite's open connections,
+    # after which another process may delete the -wal/-shm under them ("disk I/O error").
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
     for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_COMPANIONS)):
         _restrict(candidate)
 
