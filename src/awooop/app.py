@@ -28,6 +28,9 @@ from awooop.notify.worker import run_worker
 from awooop.operators import api as operators_api
 from awooop.runs import agents_api
 from awooop.runs import api as runs_api
+from awooop.silences import alertmanager_api as silences_am_api
+from awooop.silences import api as silences_api
+from awooop.silences.release import run_release_worker
 from awooop.workitems import api as workitems_api
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         await committer.start()
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(database, settings, stop)) if settings.run_worker else None
+        releaser = asyncio.create_task(run_release_worker(database, settings, stop)) if settings.run_worker else None
         # Start-up objects live for the whole process; freezing them keeps the collector's
         # full passes (tens of ms with a warm heap) off the request path.
         gc.collect()
@@ -88,6 +92,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             if worker is not None:
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(worker, timeout=10)
+            if releaser is not None:
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(releaser, timeout=10)
             await committer.stop()
             if db is None:
                 await database.dispose()
@@ -111,4 +118,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(incidents_api.router, prefix=PLATFORM, tags=["incidents"], dependencies=guarded)
     app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"], dependencies=guarded)
     app.include_router(console_routes.router, prefix="/console", include_in_schema=False, dependencies=guarded)
+    app.include_router(silences_api.router, prefix=PLATFORM, tags=["silences"], dependencies=guarded)
+    app.include_router(
+        silences_am_api.router,
+        prefix="/api/v1/alertmanager/{project_id}/api/v2",
+        tags=["alertmanager"],
+        dependencies=guarded,
+    )
     return app

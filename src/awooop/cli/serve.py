@@ -14,6 +14,7 @@ from awooop.config import Settings
 from awooop.core import migrate as migrations
 from awooop.notify.worker import run_worker
 from awooop.operators.bootstrap import bootstrap_if_empty
+from awooop.silences.release import run_release_worker
 
 
 def _migrate(settings: Settings) -> None:
@@ -80,6 +81,6 @@ def register(app: typer.Typer) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             async with database(settings) as db:
-                await run_worker(db, settings, stop)
+                await asyncio.gather(run_worker(db, settings, stop), run_release_worker(db, settings, stop))
 
         run(_go)

@@ -7,6 +7,7 @@ from awooop.models.key import ApiKey, ConsoleSession
 from awooop.models.outbox import OutboxMessage
 from awooop.models.project import Project
 from awooop.models.run import Playbook, Run, RunTransition
+from awooop.models.silence import Silence, SilenceSuppression
 from awooop.models.workitem import WorkItemRecord
 
 __all__ = [
@@ -21,5 +22,7 @@ __all__ = [
     "Project",
     "Run",
     "RunTransition",
+    "Silence",
+    "SilenceSuppression",
     "WorkItemRecord",
 ]

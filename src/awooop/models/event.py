@@ -46,6 +46,8 @@ class ChannelEvent(Base):
     duplicate_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     incident_id: Mapped[str | None] = mapped_column(String(32))
+    # The silence that covered this original at intake (silences package); None = not silenced.
+    silence_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     provider_ts: Mapped[datetime | None] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
