@@ -14,6 +14,7 @@ from awooop.silences.schemas import (
     SilencePreviewRead,
     SilencePreviewRequest,
     SilenceRead,
+    SilencedEventsRead,
     SilenceUpdate,
     StateName,
 )
@@ -62,6 +63,16 @@ async def preview_silence(
 async def get_silence(silence_id: str, session: ReadSessionDep, operator: OperatorDep) -> SilenceRead:
     found = await service.require_silence(session, service.parse_id(silence_id), operator.project_filter(None))
     return service.to_read(found)
+
+
+@router.get("/silences/{silence_id}/events", response_model=SilencedEventsRead, summary="此 silence 涵蓋的事件")
+async def silenced_events(
+    silence_id: str,
+    session: ReadSessionDep,
+    operator: OperatorDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SilencedEventsRead:
+    return await service.silenced_events(session, service.parse_id(silence_id), operator.project_filter(None), limit)
 
 
 @router.post("/silences/{silence_id}/expire", response_model=SilenceRead, summary="讓 silence 立即結束")

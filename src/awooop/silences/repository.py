@@ -140,3 +140,14 @@ async def open_incidents(session: AsyncSession, project_id: str, limit: int) -> 
         .limit(limit)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def silenced_events(session: AsyncSession, silence_id: uuid.UUID, limit: int) -> Sequence[ChannelEvent]:
+    """Events the silence covered, newest first (ix_channel_events_silence)."""
+    stmt = (
+        select(ChannelEvent)
+        .where(ChannelEvent.silence_id == silence_id)
+        .order_by(ChannelEvent.received_at.desc(), ChannelEvent.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()

@@ -118,3 +118,25 @@ class AlertmanagerSilenceRead(BaseModel):
     endsAt: str  # noqa: N815 - Alertmanager's field name
     createdBy: str  # noqa: N815 - Alertmanager's field name
     comment: str
+
+
+class SilencedEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(serialization_alias="event_id")
+    provider: str | None
+    provider_event_id: str
+    stage: str
+    alertname: str | None
+    severity: str | None
+    namespace: str | None
+    target_resource: str | None
+    recurrence_key: str | None
+    incident_id: str | None
+    content_preview: str | None
+    received_at: datetime
+
+
+class SilencedEventsRead(BaseModel):
+    silence_id: uuid.UUID
+    events: list[SilencedEventRead]

@@ -31,6 +31,8 @@ from awooop.silences.schemas import (
     PreviewGroup,
     PreviewIncident,
     SilenceBody,
+    SilencedEventRead,
+    SilencedEventsRead,
     SilencePreviewRead,
     SilenceRead,
 )
@@ -248,3 +250,11 @@ def filter_matches(silence: Silence, filters: Sequence[Matcher]) -> bool:
     """Alertmanager's ``?filter=``: every filter names a matcher of the silence and accepts its value."""
     own: Mapping[str, str] = {m["name"]: m["value"] for m in silence.matchers}
     return all(f.name in own and f.matches({f.name: own[f.name]}) for f in filters)
+
+
+async def silenced_events(
+    session: AsyncSession, silence_id: uuid.UUID, projects: Collection[str] | None, limit: int
+) -> SilencedEventsRead:
+    silence = await require_silence(session, silence_id, projects)
+    events = await repository.silenced_events(session, silence.id, limit)
+    return SilencedEventsRead(silence_id=silence.id, events=[SilencedEventRead.model_validate(e) for e in events])

@@ -68,10 +68,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_silence_suppressions_silence", ["silence_id"], unique=False)
     with op.batch_alter_table("channel_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("silence_id", sa.Uuid(), nullable=True))
+        batch_op.create_index(
+            "ix_channel_events_silence",
+            ["silence_id", "received_at"],
+            unique=False,
+            postgresql_where=sa.text("silence_id IS NOT NULL"),
+            sqlite_where=sa.text("silence_id IS NOT NULL"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("channel_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_channel_events_silence")
         batch_op.drop_column("silence_id")
     with op.batch_alter_table("silence_suppressions", schema=None) as batch_op:
         batch_op.drop_index("ix_silence_suppressions_silence")
