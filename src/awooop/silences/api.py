@@ -10,11 +10,11 @@ from awooop.deps import OperatorDep, ReadSessionDep, SessionDep
 from awooop.silences import service
 from awooop.silences.schemas import (
     SilenceCreate,
+    SilencedEventsRead,
     SilencePage,
     SilencePreviewRead,
     SilencePreviewRequest,
     SilenceRead,
-    SilencedEventsRead,
     SilenceUpdate,
     StateName,
 )
