@@ -127,6 +127,10 @@ def _silence_body(project_id: str) -> dict[str, Any]:
     }
 
 
+def _console_silence(project_id: str) -> dict[str, str]:
+    return {"project_id": project_id, "matchers": f"alertname=NeverFires{project_id}", "comment": "scope audit"}
+
+
 def _wi(work_item_id: str, **extra: Any) -> dict[str, Any]:
     return {"work_item_id": work_item_id, **extra}
 
@@ -305,6 +309,15 @@ ROUTES: dict[tuple[str, str], Row] = {
         [_form(f"/console/recurrence/work-items/{w.work_items[B]}/handoff", REFUSED)],
     ),
     ("GET", "/console/events"): _console_list("/console/events", limit="100"),
+    ("GET", "/console/silences"): _console_list("/console/silences", state="all"),
+    ("POST", "/console/silences"): lambda _w: (
+        [_form("/console/silences", frozenset({303}), _console_silence(A), htmx=False)],
+        [_form("/console/silences", REFUSED, _console_silence(B), htmx=False)],
+    ),
+    ("POST", "/console/silences/{silence_id}/expire"): lambda w: (
+        [_form(f"/console/silences/{w.silences[A]['console-expire']}/expire", frozenset({303}), htmx=False)],
+        [_form(f"/console/silences/{w.silences[B]['read']}/expire", REFUSED, htmx=False)],
+    ),
     ("GET", "/console/events/{event_id}"): lambda w: (
         [_get(f"/console/events/{w.events[A][0]}", OK)],
         [_get(f"/console/events/{event}", REFUSED) for event in w.events[B]],
