@@ -151,3 +151,14 @@ async def silenced_events(session: AsyncSession, silence_id: uuid.UUID, limit: i
         .limit(limit)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def silenced_among(session: AsyncSession, event_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Event id → silence id for those of ``event_ids`` a silence covered (primary-key lookups)."""
+    if not event_ids:
+        return {}
+    stmt = select(ChannelEvent.id, ChannelEvent.silence_id).where(
+        ChannelEvent.id.in_(sorted(event_ids)), ChannelEvent.silence_id.is_not(None)
+    )
+    rows = (await session.execute(stmt)).tuples().all()
+    return {event_id: silence_id for event_id, silence_id in rows if silence_id is not None}

@@ -258,3 +258,9 @@ async def silenced_events(
     silence = await require_silence(session, silence_id, projects)
     events = await repository.silenced_events(session, silence.id, limit)
     return SilencedEventsRead(silence_id=silence.id, events=[SilencedEventRead.model_validate(e) for e in events])
+
+
+async def silenced_among(session: AsyncSession, event_ids: Collection[uuid.UUID | str]) -> dict[str, str]:
+    """Which of these events a silence covered (event id → silence id, as strings), for badges."""
+    ids = {uuid.UUID(str(e)) for e in event_ids}
+    return {str(e): str(s) for e, s in (await repository.silenced_among(session, ids)).items()}

@@ -15,6 +15,7 @@ from awooop.console.views.onboarding import intake_setup, pick_project
 from awooop.console.web import ConsoleDep, ConsoleRoute, is_htmx, render
 from awooop.deps import ReadSessionDep
 from awooop.dossier import service as dossier
+from awooop.silences import service as silences
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -41,7 +42,8 @@ async def events(
         many_projects=console.project is None and len(console.available_projects) > 1,
     )
     setup = intake_setup(str(console.request.base_url), pick_project(console.project, console.available_projects))
-    return render(console, "events.html", {"section": "events", "view": view, "setup": setup})
+    silenced = await silences.silenced_among(session, [e["event_id"] for e in view.events])
+    return render(console, "events.html", {"section": "events", "view": view, "setup": setup, "silenced": silenced})
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
