@@ -155,3 +155,30 @@ async def test_a_key_of_another_project_cannot_create_or_read(client: httpx.Asyn
     assert (await client.get(f"{PLATFORM}/silences/{created['id']}", headers=scoped)).status_code == 404
     assert (await client.post(f"{PLATFORM}/silences/{created['id']}/expire", headers=scoped)).status_code == 404
     assert (await client.get(f"{PLATFORM}/silences", headers=scoped)).json()["items"] == []
+
+
+async def test_the_recurrence_group_and_its_work_item_say_they_are_silenced(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    token = (await factory.project("acme")).intake_token
+    headers = await factory.operator_headers()
+    silence = (await client.post(f"{PLATFORM}/silences", json=_body(), headers=headers)).json()
+    for minute in ("00", "05"):  # recurrent: two originals of one key
+        alert = {
+            "status": "firing",
+            "labels": {"alertname": "HighLatency", "severity": "critical", "namespace": "web"},
+            "startsAt": f"2026-08-20T09:{minute}:00Z",
+            "fingerprint": "g1",
+        }
+        body = {"receiver": "awooop", "status": "firing", "alerts": [alert], "version": "4"}
+        sent = await client.post(
+            "/api/v1/hub/acme/alertmanager", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert sent.status_code == 202
+    await _alert(client, token, "DiskFull", "g2", "web")
+    groups = (
+        await client.get(f"{PLATFORM}/events/dossier/recurrence", params={"project_id": "acme"}, headers=headers)
+    ).json()["items"]
+    by_key = {g["recurrence_key"]: g for g in groups}
+    assert by_key["fp:g1"]["work_item"]["silenced_by"] == silence["id"]
+    assert "silenced_by" not in (by_key["fp:g2"]["work_item"] or {})
