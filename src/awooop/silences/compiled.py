@@ -100,11 +100,15 @@ class SilenceIndex:
     def covering(self, labels: Mapping[str, str], at: datetime) -> CompiledSilence | None:
         """The oldest silence (ids are time-ordered) that matches ``labels`` and mutes at ``at``."""
         best: CompiledSilence | None = None
+        buckets = self._buckets
         for name in self._names:
-            for silence in self._buckets.get((name, labels.get(name, "")), ()):
+            for silence in buckets.get((name, labels.get(name, "")), ()):
                 if (best is None or silence.id < best.id) and silence.mutes_at(at) and silence.matches(labels):
                     best = silence
         for silence in self._scan:
+            # Cheapest test first: the first matcher alone rules out nearly every scanned silence.
+            if silence.matchers and not silence.matchers[0].matches(labels):
+                continue
             if (best is None or silence.id < best.id) and silence.mutes_at(at) and silence.matches(labels):
                 best = silence
         return best

@@ -96,10 +96,19 @@ def matchable_labels(
     provider: str | None,
 ) -> dict[str, str]:
     """The event's labels as strings, completed with its normalised fields where absent."""
-    out = {str(k): "" if v is None else str(v) for k, v in (labels or {}).items()}
-    for name, value in zip(EXTRA_LABELS, (alertname, severity, namespace, target_resource, provider), strict=True):
-        if value is not None and not out.get(name):
-            out[name] = value
+    out = dict(labels) if labels else {}
+    if not all(type(v) is str for v in out.values()):  # labels are strings unless a sender says otherwise
+        out = {str(k): "" if v is None else str(v) for k, v in out.items()}
+    if alertname is not None and not out.get("alertname"):
+        out["alertname"] = alertname
+    if severity is not None and not out.get("severity"):
+        out["severity"] = severity
+    if namespace is not None and not out.get("namespace"):
+        out["namespace"] = namespace
+    if target_resource is not None and not out.get("target_resource"):
+        out["target_resource"] = target_resource
+    if provider is not None and not out.get("provider"):
+        out["provider"] = provider
     return out
 
 
