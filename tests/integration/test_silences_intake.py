@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from awooop.core.clock import utcnow
@@ -167,3 +169,29 @@ async def test_a_recurring_window_silences_only_inside_it(clean_db: Database, fa
     )
     stored = (await rows(clean_db))[3]
     assert {e.fingerprint: e.silence_id for e in stored} == {"n1": muting, "d1": None}
+
+
+async def test_two_nodes_releasing_at_once_release_exactly_once(clean_db: Database, factory: Factory) -> None:
+    await factory.project("acme")
+    await load_playbooks(clean_db, "acme")
+    silence_id = await _silence(clean_db, [{"name": "alertname", "value": "KubePodCrashLooping"}])
+    await ingest(clean_db, "acme", [alert(fingerprint=f"x{n}") for n in range(3)])
+    await _expire(clean_db, silence_id)
+    results = await asyncio.gather(_release(clean_db), _release(clean_db))
+    assert sum(r.get("released", 0) for r in results) == 3
+    _, runs, outbox, _ = await rows(clean_db)
+    assert sorted(r.recurrence_key for r in runs) == ["fp:x0", "fp:x1", "fp:x2"]
+    assert sorted(m.dedupe_key for m in outbox) == sorted({m.dedupe_key for m in outbox})
+    assert len(outbox) == 3
+
+
+async def test_metrics_count_silenced_events_and_active_silences(clean_db: Database, factory: Factory) -> None:
+    await factory.project("acme")
+    before = REGISTRY.get_sample_value("awooop_events_silenced_total", {"project_id": "acme"}) or 0.0
+    await _silence(clean_db, [{"name": "alertname", "value": "KubePodCrashLooping"}])
+    await _silence(clean_db, [{"name": "alertname", "value": "Other"}])
+    await ingest(clean_db, "acme", [alert(fingerprint="m1"), alert(fingerprint="m2", alertname="Quiet")])
+    assert REGISTRY.get_sample_value("awooop_events_silenced_total", {"project_id": "acme"}) == before + 1
+    async with clean_db.transaction() as session:
+        await release.refresh_gauge(session)
+    assert REGISTRY.get_sample_value("awooop_silences_active", {"project_id": "acme"}) == 2
