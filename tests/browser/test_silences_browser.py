@@ -76,6 +76,11 @@ async def test_silences_page_create_badge_expire_and_chinese(
         await expect(lines.filter(has_text="HighLatency").locator(".badge", has_text="silenced")).to_be_visible()
         await expect(lines.filter(has_text="DiskFull").locator(".badge", has_text="silenced")).to_have_count(0)
 
+        # An event's dossier offers a silence pre-filled with its labels.
+        await lines.filter(has_text="DiskFull").locator("summary").click()
+        await lines.filter(has_text="DiskFull").get_by_test_id("silence-event").click()
+        await expect(page.locator("#silence-matchers")).to_have_value('alertname="DiskFull"\nnamespace="payments"')
+
         # The recurrence page offers a silence pre-filled with a group's labels, and badges silenced groups.
         await page.goto(f"{base}/console/recurrence")
         await page.get_by_test_id("silence-fp:b2").click()
