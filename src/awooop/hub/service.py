@@ -113,6 +113,7 @@ def prepare_rows(
             duplicate_of=None,
             run_id=None,
             incident_id=None,
+            silence_id=None,  # set by routing when a silence covers the original
             received_at=received,
         )
         if row["provider_ts"] is not None:  # naive means UTC, on every engine and insert path
