@@ -31,6 +31,7 @@ from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
 from awooop.models import ChannelEvent
 from awooop.runs.routing import PlaybookCache, route_events
+from awooop.silences.cache import SilenceCache
 
 ENVELOPE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Envelope))
 HEARTBEAT_ID_FORMAT = "heartbeat-%Y%m%dT%H%M%SZ"
@@ -216,14 +217,19 @@ def snapshot_events(rows: Sequence[Row]) -> list[ChannelEvent]:
 
 
 async def route_originals(
-    session: AsyncSession, originals: Sequence[Row], playbooks: PlaybookCache | None = None
+    session: AsyncSession,
+    originals: Sequence[Row],
+    playbooks: PlaybookCache | None = None,
+    silences: SilenceCache | None = None,
 ) -> None:
     """Route the originals, one ``route_events`` call per project, in arrival order."""
     by_project: dict[str, list[Row]] = {}
     for row in originals:
         by_project.setdefault(row["project_id"], []).append(row)
     for project_id, project_rows in by_project.items():
-        await route_events(session, project_id, snapshot_events(project_rows), playbooks=playbooks)
+        await route_events(
+            session, project_id, snapshot_events(project_rows), playbooks=playbooks, silence_cache=silences
+        )
 
 
 def recorded(rows: Iterable[Row]) -> list[RecordedEvent]:

@@ -343,10 +343,12 @@ async def route_events(
     events: Sequence[ChannelEvent],
     *,
     playbooks: PlaybookCache | None = None,
+    silence_cache: silences.SilenceCache | None = None,
 ) -> None:
     """Route originals (never duplicates): heartbeats, firing, resolved; chat is stored only.
 
-    ``playbooks``: a per-process cache (the hub's); without it the project's playbooks are read.
+    ``playbooks``, ``silence_cache``: per-process caches (the hub's); without them the project's
+    playbooks and live silences are read.
     """
     alerts = [e for e in events if e.stage in ("firing", "resolved") and e.recurrence_key]
     if not alerts and not any(e.stage == "heartbeat" for e in events):
@@ -354,7 +356,7 @@ async def route_events(
     batch = _Batch(session, project_id, playbooks)
     keys = {e.recurrence_key for e in alerts if e.recurrence_key is not None}
     if keys:
-        batch.silences = await silences.for_batch(session, project_id)
+        batch.silences = await silences.for_batch(session, project_id, silence_cache)
         batch.track(await repository.lock_open_incidents(session, project_id, keys))
         await _open_incidents(batch, _first_firings(alerts, set(batch.open_incidents)))
         batch.unfinished.update(await repository.unfinished_runs_by_key(session, project_id, keys))

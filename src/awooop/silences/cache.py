@@ -1,4 +1,5 @@
-"""Per-process cache of each project's live silences, for the intake hot path.
+"""Per-process cache of each project's live silences, for the intake hot path (the hub's
+committer holds one ``SilenceCache``; routing without one reads the silences per batch).
 
 Intake asks for a project's silences once per batch; the answer comes from memory (no query)
 while it is younger than ``TTL_SECONDS`` and no silence changed in this process since it was
@@ -22,7 +23,6 @@ from awooop.silences.compiled import CompiledSilence, SilenceIndex
 
 TTL_SECONDS = 2.0
 _generation = 0
-_entries: dict[str, tuple[float, int, SilenceIndex]] = {}
 
 
 def compile_silence(silence: Silence) -> CompiledSilence:
@@ -41,15 +41,26 @@ def build_index(silences: list[Silence]) -> SilenceIndex:
     return SilenceIndex(compile_silence(s) for s in silences)
 
 
-async def project_index(session: AsyncSession, project_id: str) -> SilenceIndex:
-    generation = _generation  # read before loading: a change mid-load reloads next time
-    now = time.monotonic()
-    entry = _entries.get(project_id)
-    if entry is not None and entry[0] > now and entry[1] == generation:
-        return entry[2]
-    index = build_index(list(await repository.live_silences(session, [project_id], utcnow())))
-    _entries[project_id] = (now + TTL_SECONDS, generation, index)
-    return index
+async def load_index(session: AsyncSession, project_id: str) -> SilenceIndex:
+    return build_index(list(await repository.live_silences(session, [project_id], utcnow())))
+
+
+class SilenceCache:
+    """The hub's per-process copy (one per intake committer, like runs.routing.PlaybookCache)."""
+
+    def __init__(self, ttl_seconds: float = TTL_SECONDS) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[str, tuple[float, int, SilenceIndex]] = {}
+
+    async def get(self, session: AsyncSession, project_id: str) -> SilenceIndex:
+        generation = _generation  # read before loading: a change mid-load reloads next time
+        now = time.monotonic()
+        entry = self._entries.get(project_id)
+        if entry is not None and entry[0] > now and entry[1] == generation:
+            return entry[2]
+        index = await load_index(session, project_id)
+        self._entries[project_id] = (now + self._ttl, generation, index)
+        return index
 
 
 def _bump(*_args: Any) -> None:

@@ -1,6 +1,7 @@
 """What routing asks of silences, per batch of original events (runs.routing calls this).
 
-``for_batch`` returns None when the project has no live silence, so routing pays nothing then;
+``for_batch`` (from the hub's ``SilenceCache``: no query) returns None when the project has no live
+silence, so routing pays nothing then;
 otherwise each event is checked on its own (never "the batch is silenced"): ``covering`` gives the
 silence of one event and remembers the mark, ``hold`` records what routing held back for an
 incident (its announcement, a run), and ``write`` stores the marks and holds — one UPDATE and
@@ -22,8 +23,10 @@ from awooop.core.clock import as_utc
 from awooop.core.ids import uuid7
 from awooop.models import ChannelEvent
 from awooop.silences import repository
-from awooop.silences.cache import project_index
+from awooop.silences.cache import SilenceCache, load_index
 from awooop.silences.compiled import SilenceIndex
+
+__all__ = ["BatchSilences", "SilenceCache", "event_labels", "for_batch"]
 from awooop.silences.matchers import matchable_labels
 from awooop.silences.metrics import EVENTS_SILENCED
 
@@ -86,6 +89,7 @@ class BatchSilences:
         sa_event.listen(session.sync_session, "after_commit", _committed, once=True)
 
 
-async def for_batch(session: AsyncSession, project_id: str) -> BatchSilences | None:
-    index = await project_index(session, project_id)
+async def for_batch(session: AsyncSession, project_id: str, cache: SilenceCache | None = None) -> BatchSilences | None:
+    """``cache``: the hub's per-process copy; without it (in-process callers) the silences are read."""
+    index = await cache.get(session, project_id) if cache is not None else await load_index(session, project_id)
     return BatchSilences(project_id, index) if index else None
