@@ -13,6 +13,8 @@ that is dropped afterwards), migrates it, creates project ``bench``, starts uvic
 Every alert has a unique fingerprint and startsAt, so every event is an original. Prints
 alerts/s, deliveries/s, p50/p99 latency, the server's peak RSS and checks the stored count.
 ``--profile FILE`` runs the server under cProfile and prints the top functions at the end.
+``--silences N`` gives project ``bench`` N active silences that match none of its alerts (nine in
+ten by alertname, one in ten by a regex on the pod label), to show intake pays nothing per silence.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,9 @@ import wrkload
 from awooop.core import migrate
 from awooop.core.db import Database
 from awooop.operators import projects
+from awooop.operators.principal import AwoooPOperatorPrincipal
+from awooop.silences import service as silences_service
+from awooop.silences.schemas import MatcherBody, SilenceBody
 
 # httpcore tries `import sniffio` on every request when it is not installed (it looks it up at call
 # time); a None entry in sys.modules makes that failed import instant (documented behaviour).
@@ -267,7 +273,24 @@ async def sample_rss(pid: int, peak: list[float], stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), 0.5)
 
 
-async def prepare_database(kind: str, workdir: Path) -> tuple[str, str | None]:
+async def add_silences(db: Database, count: int) -> None:
+    """``count`` active silences matching none of the bench's alerts."""
+    principal = AwoooPOperatorPrincipal("bench", "operator_key", "admin", ("*",), "bench")
+    ends = datetime.now(UTC) + timedelta(days=1)
+    async with db.transaction() as session:
+        for n in range(count):
+            if n % 10 == 9:
+                matchers = [MatcherBody(name="pod", value=f"web-{n}-.*", isRegex=True)]
+            else:
+                matchers = [
+                    MatcherBody(name="alertname", value=f"Maintenance{n}"),
+                    MatcherBody(name="namespace", value="bench"),
+                ]
+            body = SilenceBody(matchers=matchers, endsAt=ends, comment="bench")
+            await silences_service.create_silence(session, principal, project_id=PROJECT, body=body)
+
+
+async def prepare_database(kind: str, workdir: Path, silence_count: int = 0) -> tuple[str, str | None]:
     """A migrated database with project ``bench``; returns (url, PostgreSQL database name or None)."""
     pg_name = None
     if kind == "sqlite":
@@ -285,6 +308,7 @@ async def prepare_database(kind: str, workdir: Path) -> tuple[str, str | None]:
     try:
         async with db.transaction() as session:
             await projects.create_project(session, PROJECT, intake_token=TOKEN)
+        await add_silences(db, silence_count)
     finally:
         await db.dispose()
     return url, pg_name
@@ -352,14 +376,14 @@ def start_server(url: str, workdir: Path, port: int, args: argparse.Namespace) -
 
 
 async def wait_ready(client: httpx.AsyncClient, base: str, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
+    for _ in range(1200):  # up to a minute: a loaded machine imports slowly
         if server.poll() is not None:
             raise SystemExit(f"server exited with {server.returncode}")
         with contextlib.suppress(httpx.HTTPError):
             if (await client.get(f"{base}/healthz")).status_code == 200:
                 return
         await asyncio.sleep(0.05)
-    raise SystemExit("server did not become ready within 10 s")
+    raise SystemExit("server did not become ready within 60 s")
 
 
 async def drive(args: argparse.Namespace, base: str, server: subprocess.Popen[bytes]) -> tuple[list[Phase], float]:
@@ -459,12 +483,12 @@ async def main(args: argparse.Namespace) -> None:
     load = os.getloadavg()[0]
     print(
         f"{args.db}, {os.cpu_count()} CPUs, load average {load:.2f} before start, driver {args.driver}, "
-        f"concurrency {args.concurrency}, workers {args.workers}"
+        f"concurrency {args.concurrency}, workers {args.workers}, active silences {args.silences}"
     )
     if load > 0.5:
         print("warning: the machine is busy; figures will be lower and noisier than on an idle machine")
     workdir = Path(tempfile.mkdtemp(prefix="awooop-bench-"))
-    url, pg_name = await prepare_database(args.db, workdir)
+    url, pg_name = await prepare_database(args.db, workdir, args.silences)
     port = free_port()
     server = start_server(url, workdir, port, args)
     try:
@@ -506,6 +530,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--transport", choices=("loopback", "httpcore"), default="loopback", help="httpx transport")
     parser.add_argument("--app", default="awooop.app:create_app", help="app factory to serve")
     parser.add_argument("--no-routing", action="store_true", help="diagnostic: stub out routing (hub cost only)")
+    parser.add_argument("--silences", type=int, default=0, help="active silences in the project (matching nothing)")
     parser.add_argument(
         "--profile",
         type=Path,

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from awooop import health
+from awooop import background, health
 from awooop.apidocs import routes as apidocs_routes
 from awooop.config import Settings
 from awooop.console import routes as console_routes
@@ -25,11 +25,12 @@ from awooop.hub import api as hub_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
 from awooop.monitors import app_wiring as monitors_wiring
-from awooop.notify.worker import run_worker
 from awooop.operators import api as operators_api
 from awooop.operators import last_use
 from awooop.runs import agents_api
 from awooop.runs import api as runs_api
+from awooop.silences import alertmanager_api as silences_am_api
+from awooop.silences import api as silences_api
 from awooop.workitems import api as workitems_api
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         app.state.intake = committer
         await committer.start()
         stop = asyncio.Event()
-        worker = asyncio.create_task(run_worker(database, settings, stop)) if settings.run_worker else None
-        monitors = monitors_wiring.start(database, settings, stop)
+        background_tasks = background.start(database, settings, stop) if settings.run_worker else []
         key_uses = asyncio.create_task(last_use.run(database, stop), name="awooop-key-last-use")
         # Start-up objects live for the whole process; freezing them keeps the collector's
         # full passes (tens of ms with a warm heap) off the request path.
@@ -91,10 +91,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             yield
         finally:
             stop.set()
-            if worker is not None:
-                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                    await asyncio.wait_for(worker, timeout=10)
-            await monitors_wiring.stop(monitors)
+            await background.wait_stopped(background_tasks)
             await committer.stop()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(key_uses, timeout=5)  # writes the last noted uses
@@ -124,4 +121,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(console_routes.router, prefix="/console", include_in_schema=False, dependencies=guarded)
     app.include_router(apidocs_routes.router)
     monitors_wiring.include(app, settings, guarded)
+    app.include_router(silences_api.router, prefix=PLATFORM, tags=["silences"], dependencies=guarded)
+    app.include_router(
+        silences_am_api.router,
+        prefix="/api/v1/alertmanager/{project_id}/api/v2",
+        tags=["alertmanager"],
+        dependencies=guarded,
+    )
     return app

@@ -58,11 +58,12 @@ class World:
     incidents: dict[str, list[str]] = field(default_factory=dict)
     work_items: dict[str, str] = field(default_factory=dict)
     provider_event_ids: dict[str, str] = field(default_factory=dict)
+    silences: dict[str, dict[str, str]] = field(default_factory=dict)  # project -> role -> silence id
 
     def b_markers(self) -> set[str]:
         """Strings that only B's data carries (incident ids are global, so B's are B's alone)."""
         markers = {B, GATED[B], QUEUED[B], self.work_items[B], *self.runs[B].values(), *self.events[B]}
-        return markers | set(self.incidents[B])
+        return markers | set(self.incidents[B]) | set(self.silences[B].values())
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,20 @@ def _both_ways(url: str, **params: str) -> Row:
 
 def _console_list(url: str, **params: str) -> Row:
     return lambda _w: ([_get(url, OK, **params), _get(url, OK, project=A)], [_get(url, REFUSED, project=B)])
+
+
+def _silence_body(project_id: str) -> dict[str, Any]:
+    """A silence that covers nothing of the world (its alert never fires)."""
+    return {
+        "project_id": project_id,
+        "matchers": [{"name": "alertname", "value": f"NeverFires{project_id}"}],
+        "endsAt": "2999-01-01T00:00:00Z",
+        "comment": "scope audit",
+    }
+
+
+def _console_silence(project_id: str) -> dict[str, str]:
+    return {"project_id": project_id, "matchers": f"alertname=NeverFires{project_id}", "comment": "scope audit"}
 
 
 def _wi(work_item_id: str, **extra: Any) -> dict[str, Any]:
@@ -230,6 +245,31 @@ ROUTES: dict[tuple[str, str], Row] = {
         [_post(f"{AGENTS}/runs/{w.runs[A]['running']}/report", OK, {"state": "completed"})],
         [_post(f"{AGENTS}/runs/{w.runs[B]['running']}/report", REFUSED, {"state": "failed", "note": "not mine"})],
     ),
+    ("POST", f"{PLATFORM}/silences"): lambda _w: (
+        [_post(f"{PLATFORM}/silences", frozenset({201}), _silence_body(A))],
+        [_post(f"{PLATFORM}/silences", REFUSED, _silence_body(B))],
+    ),
+    ("GET", f"{PLATFORM}/silences"): _both_ways(f"{PLATFORM}/silences"),
+    ("POST", f"{PLATFORM}/silences/preview"): lambda _w: (
+        [_post(f"{PLATFORM}/silences/preview", OK, {"project_id": A, "match_all": True})],
+        [_post(f"{PLATFORM}/silences/preview", REFUSED, {"project_id": B, "match_all": True})],
+    ),
+    ("GET", f"{PLATFORM}/silences/{{silence_id}}"): lambda w: (
+        [_get(f"{PLATFORM}/silences/{w.silences[A]['read']}", OK)],
+        [_get(f"{PLATFORM}/silences/{w.silences[B]['read']}", REFUSED)],
+    ),
+    ("GET", f"{PLATFORM}/silences/{{silence_id}}/events"): lambda w: (
+        [_get(f"{PLATFORM}/silences/{w.silences[A]['read']}/events", OK)],
+        [_get(f"{PLATFORM}/silences/{w.silences[B]['read']}/events", REFUSED)],
+    ),
+    ("POST", f"{PLATFORM}/silences/{{silence_id}}/expire"): lambda w: (
+        [_post(f"{PLATFORM}/silences/{w.silences[A]['expire']}/expire", OK)],
+        [_post(f"{PLATFORM}/silences/{w.silences[B]['read']}/expire", REFUSED)],
+    ),
+    ("PUT", f"{PLATFORM}/silences/{{silence_id}}"): lambda w: (
+        [Call("PUT", f"{PLATFORM}/silences/{w.silences[A]['update']}", OK, json=_silence_body(A))],
+        [Call("PUT", f"{PLATFORM}/silences/{w.silences[B]['read']}", REFUSED, json=_silence_body(A))],
+    ),
     ("GET", "/console"): _console_list("/console"),
     ("GET", "/console/"): _console_list("/console/"),
     ("POST", "/console/overview/heartbeat"): lambda _w: (
@@ -302,6 +342,15 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/console/monitors/{project_id}/{name}/resume"): lambda _w: (
         [_form(f"/console/monitors/{A}/{A}-nightly/resume", OK)],
         [_form(f"/console/monitors/{B}/{B}-nightly/resume", REFUSED)],
+    ),
+    ("GET", "/console/silences"): _console_list("/console/silences", state="all"),
+    ("POST", "/console/silences"): lambda _w: (
+        [_form("/console/silences", frozenset({303}), _console_silence(A), htmx=False)],
+        [_form("/console/silences", REFUSED, _console_silence(B), htmx=False)],
+    ),
+    ("POST", "/console/silences/{silence_id}/expire"): lambda w: (
+        [_form(f"/console/silences/{w.silences[A]['console-expire']}/expire", frozenset({303}), htmx=False)],
+        [_form(f"/console/silences/{w.silences[B]['read']}/expire", REFUSED, htmx=False)],
     ),
     ("GET", "/console/events/{event_id}"): lambda w: (
         [_get(f"/console/events/{w.events[A][0]}", OK)],
@@ -399,6 +448,11 @@ async def _build_world(client: httpx.AsyncClient, factory: Factory) -> World:
             headers=admin_agent,
         )
         assert claimed.status_code == 200, claimed.text
+        world.silences[project_id] = {}
+        for role in ("read", "expire", "update", "console-expire"):
+            made = await client.post(f"{PLATFORM}/silences", json=_silence_body(project_id), headers=admin)
+            assert made.status_code == 201, made.text
+            world.silences[project_id][role] = made.json()["id"]
     # B has history the A-scoped key must never read.
     for action in ("dry-run", "handoff"):
         recorded = await client.post(

@@ -7,9 +7,9 @@ import re
 
 import httpx
 
+from awooop import background
 from awooop.config import Settings
 from awooop.core.db import Database
-from awooop.monitors import app_wiring
 from tests.factories import Factory
 from tests.monitors.helpers import PLATFORM, Clock, bearer, messages
 
@@ -36,7 +36,7 @@ async def test_metrics_report_last_ping_age_and_state(
     assert 'awooop_monitor_last_ping_age_seconds{monitor="never-pinged"' not in text
 
 
-async def test_the_evaluator_task_expires_due_monitors_and_stops_when_asked(
+async def test_the_background_evaluator_expires_due_monitors_and_stops_when_asked(
     client: httpx.AsyncClient, factory: Factory, clock: Clock, clean_db: Database, settings: Settings
 ) -> None:
     token = (await factory.project("acme")).intake_token
@@ -45,15 +45,14 @@ async def test_the_evaluator_task_expires_due_monitors_and_stops_when_asked(
     assert (await client.post(f"{PLATFORM}/monitors/acme", json=body, headers=admin)).status_code == 201
     assert (await client.post("/api/v1/hub/acme/heartbeats/etl/ping", headers=bearer(token))).status_code == 202
     clock.advance(61)
-    assert app_wiring.start(clean_db, settings, asyncio.Event()) is None  # run_worker=False: not started
     stop = asyncio.Event()
-    task = app_wiring.start(clean_db, settings.model_copy(update={"run_worker": True}), stop)
-    assert task is not None
+    tasks = background.start(clean_db, settings, stop)
+    assert "awooop-monitor-evaluator" in {task.get_name() for task in tasks}
     for _ in range(500):  # the first pass runs at once; wait for its commit, not for a time
         if await messages(clean_db, "monitor_expired"):
             break
         await asyncio.sleep(0.01)
     stop.set()
-    await app_wiring.stop(task)
-    assert task.done()
+    await background.wait_stopped(tasks)
+    assert all(task.done() for task in tasks)
     assert len(await messages(clean_db, "monitor_expired")) == 1

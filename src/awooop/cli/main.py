@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from awooop.cli import demo, heartbeat, keys, monitors, playbooks, projects, redact, serve, version
+from awooop.cli import demo, heartbeat, keys, monitors, playbooks, projects, redact, serve, silences, version
 from awooop.cli import imports as imports_cli
 
 app = typer.Typer(help="AwoooP: alert intake and recurrence triage.", no_args_is_help=True, rich_markup_mode=None)
@@ -18,6 +18,7 @@ demo.register(app)
 redact.register(app)
 app.add_typer(monitors.app, name="monitors")
 imports_cli.register(app)
+app.add_typer(silences.app, name="silences")
 
 if __name__ == "__main__":
     app()

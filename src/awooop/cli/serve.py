@@ -10,12 +10,11 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from awooop import background
 from awooop.cli.common import database, describe_location, run
 from awooop.config import Settings
 from awooop.core import migrate as migrations
 from awooop.core.files import ensure_private_dir
-from awooop.monitors.evaluator import run_evaluator
-from awooop.notify.worker import run_worker
 from awooop.operators.bootstrap import bootstrap_if_empty, credentials_path
 
 log = logging.getLogger("awooop.worker")
@@ -106,7 +105,7 @@ def register(app: typer.Typer) -> None:
                     settings.worker_poll_seconds,
                 )
                 try:
-                    await asyncio.gather(run_worker(db, settings, stop), run_evaluator(db, settings, stop))
+                    await background.run_all(db, settings, stop)
                 finally:
                     log.info("worker stopped")
 

@@ -32,6 +32,7 @@ from awooop.hub.repository import EVENTS, EventKey
 from awooop.models import ChannelEvent
 from awooop.monitors import watchdog
 from awooop.runs.routing import PlaybookCache, route_events
+from awooop.silences.cache import SilenceCache
 
 ENVELOPE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Envelope))
 HEARTBEAT_ID_FORMAT = "heartbeat-%Y%m%dT%H%M%SZ"
@@ -114,6 +115,7 @@ def prepare_rows(
             duplicate_of=None,
             run_id=None,
             incident_id=None,
+            silence_id=None,  # set by routing when a silence covers the original
             received_at=received,
             origin_system=None,  # live, not imported (awooop.imports sets these)
             origin_id=None,
@@ -221,7 +223,10 @@ def snapshot_events(rows: Sequence[Row]) -> list[ChannelEvent]:
 
 
 async def route_originals(
-    session: AsyncSession, originals: Sequence[Row], playbooks: PlaybookCache | None = None
+    session: AsyncSession,
+    originals: Sequence[Row],
+    playbooks: PlaybookCache | None = None,
+    silences: SilenceCache | None = None,
 ) -> None:
     """Route the originals, one ``route_events`` call per project (events in arrival order)."""
     by_project: dict[str, list[Row]] = {}
@@ -229,7 +234,9 @@ async def route_originals(
         by_project.setdefault(row["project_id"], []).append(row)
     # Projects in id order: their routing locks (runs.repository.lock_recurrence_keys) follow one order.
     for project_id, project_rows in sorted(by_project.items()):
-        await route_events(session, project_id, snapshot_events(project_rows), playbooks=playbooks)
+        await route_events(
+            session, project_id, snapshot_events(project_rows), playbooks=playbooks, silence_cache=silences
+        )
 
 
 def recorded(rows: Iterable[Row]) -> list[RecordedEvent]:

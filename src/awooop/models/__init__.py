@@ -8,6 +8,7 @@ from awooop.models.monitor import Monitor
 from awooop.models.outbox import OutboxMessage
 from awooop.models.project import Project
 from awooop.models.run import Playbook, Run, RunTransition
+from awooop.models.silence import Silence, SilenceSuppression
 from awooop.models.workitem import WorkItemRecord
 
 __all__ = [
@@ -23,5 +24,7 @@ __all__ = [
     "Project",
     "Run",
     "RunTransition",
+    "Silence",
+    "SilenceSuppression",
     "WorkItemRecord",
 ]

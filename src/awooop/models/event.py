@@ -46,6 +46,8 @@ class ChannelEvent(Base):
     duplicate_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     incident_id: Mapped[str | None] = mapped_column(String(32))
+    # The silence that covered this original at intake (silences package); None = not silenced.
+    silence_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     provider_ts: Mapped[datetime | None] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Imported history (awooop.imports): the system it came from and its id there; NULL for live
@@ -102,6 +104,14 @@ class ChannelEvent(Base):
             unique=True,
             postgresql_where=text("origin_id IS NOT NULL"),
             sqlite_where=text("origin_id IS NOT NULL"),
+        ),
+        # Only silenced events are in it: free for the rest of the intake path.
+        Index(
+            "ix_channel_events_silence",
+            "silence_id",
+            "received_at",
+            postgresql_where=text("silence_id IS NOT NULL"),
+            sqlite_where=text("silence_id IS NOT NULL"),
         ),
     )
 

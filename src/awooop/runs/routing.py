@@ -38,6 +38,7 @@ from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
 from awooop.runs.repository import OpenIncident, UnfinishedRun
 from awooop.runs.service import HEARTBEAT_AGENT, NewRun, RunWriter
 from awooop.runs.states import AWAITING_APPROVAL, COMPLETED, QUEUED, RUNNING
+from awooop.silences import intake as silences
 
 ROUTER_ACTOR = "awooop-router"
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
@@ -105,6 +106,7 @@ class _Batch:
     playbooks: list[PlaybookSpec] | None = None
     links: dict[uuid.UUID, ChannelEvent] = field(default_factory=dict)
     messages: list[NewMessage] = field(default_factory=list)
+    silences: silences.BatchSilences | None = None  # None: the project has no live silence
     writer: RunWriter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -285,15 +287,21 @@ async def _route_firing(batch: _Batch, event: ChannelEvent, key: str) -> None:
         incident.severity = event.severity
         incident.changed = True
     batch.link(event, incident_id=incident.id)
+    # A silenced firing starts no run and announces nothing; both are owed until the silence ends.
+    silence_id = batch.silences.covering(event) if batch.silences is not None else None
     run = batch.unfinished.get(key)
-    if run is None:
+    if run is None and silence_id is None:
         playbook = await batch.matching_playbook(event)
         if playbook is not None:
             run = batch.unfinished[key] = _start_run(batch, event, incident, playbook)
     if run is not None:
         batch.link(event, run_id=run.id)
-    if incident.id in batch.opened_here:
+    opened = incident.id in batch.opened_here
+    if opened:
         batch.opened_here.discard(incident.id)  # announce once, with the run it started
+    if silence_id is not None and batch.silences is not None:
+        batch.silences.hold(event, silence_id, incident.id, notify_owed=opened)
+    elif opened:
         batch.messages.append(
             NewMessage(batch.project_id, "incident_opened", incident.id, _opened_payload(incident, event, run))
         )
@@ -301,6 +309,7 @@ async def _route_firing(batch: _Batch, event: ChannelEvent, key: str) -> None:
 
 def _route_resolved(batch: _Batch, event: ChannelEvent, key: str, at: datetime) -> None:
     incident = batch.open_incidents.get(key)
+    silenced = batch.silences is not None and batch.silences.covering(event) is not None
     if incident is not None:
         batch.link(event, incident_id=incident.id)
         remaining = [m for m in incident.firing_fingerprints if m != _marker(event)]
@@ -312,9 +321,10 @@ def _route_resolved(batch: _Batch, event: ChannelEvent, key: str, at: datetime) 
             incident.resolved_at = at
             incident.changed = True
             del batch.open_incidents[key]
-            batch.messages.append(
-                NewMessage(batch.project_id, "incident_resolved", incident.id, _resolved_payload(incident))
-            )
+            if not silenced:  # the resolution of a silenced alert is silent too, as in Alertmanager
+                batch.messages.append(
+                    NewMessage(batch.project_id, "incident_resolved", incident.id, _resolved_payload(incident))
+                )
     run = batch.unfinished.get(key)
     if run is not None:
         batch.link(event, run_id=run.id)
@@ -326,6 +336,8 @@ async def _write(batch: _Batch) -> None:
     links = [(e.id, e.run_id, e.incident_id) for e in batch.links.values()]
     await repository.link_events(batch.session, links)
     await enqueue(batch.session, batch.messages)
+    if batch.silences is not None:
+        await batch.silences.write(batch.session)
 
 
 async def route_events(
@@ -334,10 +346,12 @@ async def route_events(
     events: Sequence[ChannelEvent],
     *,
     playbooks: PlaybookCache | None = None,
+    silence_cache: silences.SilenceCache | None = None,
 ) -> None:
     """Route originals (never duplicates): heartbeats, firing, resolved; chat is stored only.
 
-    ``playbooks``: a per-process cache (the hub's); without it the project's playbooks are read.
+    ``playbooks``, ``silence_cache``: per-process caches (the hub's); without them the project's
+    playbooks and live silences are read.
     """
     alerts = [e for e in events if e.stage in ("firing", "resolved") and e.recurrence_key]
     if not alerts and not any(e.stage == "heartbeat" for e in events):
@@ -347,6 +361,7 @@ async def route_events(
     if keys:
         # First, in one total order: nothing below can then wait for another routing transaction.
         await repository.lock_recurrence_keys(session, project_id, keys)
+        batch.silences = await silences.for_batch(session, project_id, silence_cache)
         batch.track(await repository.lock_open_incidents(session, project_id, keys))
         await _open_incidents(batch, _first_firings(alerts, set(batch.open_incidents)))
         batch.unfinished.update(await repository.unfinished_runs_by_key(session, project_id, keys))

@@ -291,6 +291,13 @@ def _event_totals(events: Sequence[WindowEvent]) -> dict[str, int]:
     return totals
 
 
+def _with_silence(work_item: Mapping[str, Any] | None, silence_id: uuid.UUID | None) -> dict[str, Any] | None:
+    """The work item, saying ``silenced_by`` when a silence covered the group's latest event."""
+    if not work_item:
+        return None
+    return {**work_item, "silenced_by": str(silence_id)} if silence_id is not None else dict(work_item)
+
+
 def build_item(group: RecurrenceGroup) -> dict[str, Any]:
     """A ``ChannelEventRecurrenceItem`` as a plain dict: up to 300 of them per call, validated once by the
     route's response_model instead of twice."""
@@ -315,7 +322,7 @@ def build_item(group: RecurrenceGroup) -> dict[str, Any]:
         "latest_incident_id": incidents[0] if incidents else None,
         "incident_ids": incidents,
         "repair_summary": repair_summary(group),
-        "work_item": dict(group.work_item) if group.work_item else None,
+        "work_item": _with_silence(group.work_item, latest.silence_id),
         "occurrence_total": len(events),
         "duplicate_total": totals["duplicate"],
         "linked_run_total": len(group.runs),

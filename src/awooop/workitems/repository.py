@@ -69,6 +69,7 @@ class WindowEvent:
     duplicate_of: uuid.UUID | None
     run_id: uuid.UUID | None
     incident_id: str | None
+    silence_id: uuid.UUID | None  # the silence that covered it at intake (silences package)
     received_at: datetime
     original_run_id: uuid.UUID | None  # a duplicate's original's run
     latest_live_run_id: uuid.UUID | None  # L of the event's recurrence key, however old

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from awooop.console.routes import auth, events, monitors, overview, recurrence, runs
+from awooop.console.routes import auth, events, monitors, overview, recurrence, runs, silences
 from awooop.console.web import ConsoleRoute, error_response
 from awooop.errors import NotFound
 
@@ -28,6 +28,7 @@ router.include_router(runs.router)
 router.include_router(recurrence.router)
 router.include_router(events.router)
 router.include_router(monitors.router)
+router.include_router(silences.router)
 
 
 @router.api_route("/{path:path}", methods=["GET", "POST"], include_in_schema=False)

@@ -16,6 +16,7 @@ from awooop.console.web import ConsoleDep, ConsoleRoute, is_htmx, render
 from awooop.deps import ReadSessionDep
 from awooop.dossier import service as dossier
 from awooop.imports import service as imports
+from awooop.silences import service as silences
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -43,7 +44,8 @@ async def events(
         many_projects=console.project is None and len(console.available_projects) > 1,
     )
     setup = intake_setup(str(console.request.base_url), pick_project(console.project, console.available_projects))
-    return render(console, "events.html", {"section": "events", "view": view, "setup": setup})
+    silenced = await silences.silenced_among(session, [e["event_id"] for e in view.events])
+    return render(console, "events.html", {"section": "events", "view": view, "setup": setup, "silenced": silenced})
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)

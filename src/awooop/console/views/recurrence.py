@@ -48,6 +48,12 @@ class GroupRow:
         return [str(i) for i in self.item.get("incident_ids") or []][:INCIDENTS_SHOWN]
 
     @property
+    def silence_matchers(self) -> str:
+        """The group's labels as silence matchers, one per line (the Silences form's pre-fill)."""
+        names = ("alertname", "namespace", "target_resource")
+        return "\n".join(f'{n}="{self.item[n]}"' for n in names if self.item.get(n))
+
+    @property
     def incidents_more(self) -> int:
         return max(0, len(self.item.get("incident_ids") or []) - INCIDENTS_SHOWN)
 

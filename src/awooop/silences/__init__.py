@@ -1,0 +1,1 @@
+"""Silences and maintenance windows (SPEC §8): see README.md."""

@@ -1,0 +1,186 @@
+"""When a silence stops covering a held-back firing: announce it and start its run, once.
+
+A periodic task (``run_release_worker``, started with the notification worker) looks at pending
+suppressions. For each one whose incident is still open (so still firing) and whose event no
+live silence covers any more — the silence was expired, ran out, or its recurring window closed —
+it queues the ``incident_opened`` notification that routing held back and, when the key has no
+unfinished run and a playbook matches the event, the run. An incident that resolved meanwhile is
+dropped. The pending → released/dropped change is a conditional UPDATE in the same transaction as
+the effects, so across any number of nodes exactly one transaction performs them (PostgreSQL
+blocks the others on the row and they then find it settled; SQLite writers run one at a time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awooop.config import Settings
+from awooop.core.clock import as_utc, utcnow
+from awooop.core.db import Database
+from awooop.models import ChannelEvent, Incident, Run, SilenceSuppression
+from awooop.notify.outbox import NewMessage, enqueue
+from awooop.runs import repository as runs_repository
+from awooop.runs.playbooks import list_playbooks, match_playbook
+from awooop.runs.routing import event_attributes
+from awooop.runs.service import NewRun, RunWriter
+from awooop.runs.states import AWAITING_APPROVAL, QUEUED
+from awooop.silences import repository
+from awooop.silences.cache import build_index
+from awooop.silences.compiled import SilenceIndex
+from awooop.silences.intake import event_labels
+from awooop.silences.metrics import ACTIVE_SILENCES, SUPPRESSIONS_SETTLED
+
+log = logging.getLogger(__name__)
+RELEASE_ACTOR = "awooop-silences"
+BATCH = 100
+POLL_SECONDS = 5.0
+_gauged: set[str] = set()
+
+
+def _run_payload(run: Run | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "id": str(run.id),
+        "state": run.state,
+        "agent_id": run.agent_id,
+        "playbook_id": run.playbook_id,
+        "action": run.action,
+    }
+
+
+def _opened_payload(incident: Incident, event: ChannelEvent, run: Run | None, silence: str) -> dict[str, Any]:
+    return {
+        "incident_id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "recurrence_key": incident.recurrence_key,
+        "provider": event.provider,
+        "alertname": event.alertname,
+        "namespace": event.namespace,
+        "target_resource": event.target_resource,
+        "preview": event.content_preview,
+        "source_url": event.source_url,
+        "opened_at": as_utc(incident.opened_at).isoformat(),
+        "run": _run_payload(run),
+        "released_from_silence": silence,
+    }
+
+
+async def _start_run(session: AsyncSession, event: ChannelEvent, incident: Incident, now: datetime) -> Run | None:
+    key = incident.recurrence_key
+    if key in await runs_repository.unfinished_runs_by_key(session, incident.project_id, [key]):
+        return None
+    playbook = match_playbook(await list_playbooks(session, incident.project_id), event_attributes(event))
+    if playbook is None:
+        return None
+    writer = RunWriter(session)
+    run = writer.add(
+        NewRun(
+            project_id=incident.project_id,
+            agent_id=playbook.agent_id,
+            mode=playbook.mode,
+            actor=RELEASE_ACTOR,
+            at=now,
+            path=(QUEUED, AWAITING_APPROVAL) if playbook.requires_approval else (QUEUED,),
+            playbook_id=playbook.id,
+            action=playbook.action,
+            recurrence_key=key,
+            incident_id=incident.id,
+            trigger_event_id=event.id,
+            note=f"playbook {playbook.id} matched {event.alertname or key}; held back by a silence until it ended",
+        )
+    )
+    await writer.flush()
+    if event.run_id is None:
+        event.run_id = run.id
+    if playbook.requires_approval:
+        payload = {
+            "run_id": str(run.id),
+            "incident_id": incident.id,
+            "title": incident.title,
+            "severity": event.severity,
+            "playbook_id": run.playbook_id,
+            "agent_id": run.agent_id,
+            "action": run.action,
+            "mode": run.mode,
+            "preview": event.content_preview,
+            "source_url": event.source_url,
+        }
+        await enqueue(session, [NewMessage(incident.project_id, "approval_wait", str(run.id), payload)])
+    return run
+
+
+async def _settle_one(  # noqa: PLR0917 - one pass's loaded rows, passed through
+    session: AsyncSession,
+    held: SilenceSuppression,
+    incident: Incident | None,
+    event: ChannelEvent | None,
+    index: SilenceIndex,
+    now: datetime,
+) -> str | None:
+    if incident is None or event is None or incident.status != "open":
+        dropped = await repository.settle(session, held.id, state="dropped", at=now, outcome="incident resolved")
+        return "dropped" if dropped else None
+    if index.covering(event_labels(event), now) is not None:
+        return None  # still (or again) silenced: keep holding
+    if not await repository.settle(session, held.id, state="released", at=now, outcome="released"):
+        return None  # another node released it
+    run = await _start_run(session, event, incident, now)
+    if held.notify_owed:
+        payload = _opened_payload(incident, event, run, str(held.silence_id))
+        await enqueue(session, [NewMessage(incident.project_id, "incident_opened", held.incident_id, payload)])
+    await session.flush()
+    return "released"
+
+
+async def release_due(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
+    """One pass over pending suppressions in the caller's transaction; counts by outcome."""
+    at = now or utcnow()
+    pending = list(await repository.pending_suppressions(session, BATCH))
+    counts: dict[str, int] = {}
+    if not pending:
+        return counts
+    incidents = await repository.get_incidents(session, {p.incident_id for p in pending})
+    events = await repository.get_events(session, {p.event_id for p in pending})
+    projects = {p.project_id for p in pending}
+    live = await repository.live_silences(session, projects, at)
+    indexes = {project: build_index([s for s in live if s.project_id == project]) for project in projects}
+    for held in pending:
+        outcome = await _settle_one(
+            session, held, incidents.get(held.incident_id), events.get(held.event_id), indexes[held.project_id], at
+        )
+        if outcome is not None:
+            counts[outcome] = counts.get(outcome, 0) + 1
+            SUPPRESSIONS_SETTLED.labels(outcome).inc()
+    return counts
+
+
+async def refresh_gauge(session: AsyncSession, now: datetime | None = None) -> None:
+    counts = dict(await repository.count_active(session, now or utcnow()))
+    for project in _gauged - set(counts):  # projects whose silences all ended read 0, not their last count
+        ACTIVE_SILENCES.labels(project).set(0)
+    for project, count in counts.items():
+        ACTIVE_SILENCES.labels(project).set(count)
+    _gauged.update(counts)
+
+
+async def run_release_worker(
+    db: Database, settings: Settings, stop: asyncio.Event, *, poll_seconds: float = POLL_SECONDS
+) -> None:
+    del settings  # same start-up signature as the notification worker
+    while not stop.is_set():
+        try:
+            async with db.transaction() as session:
+                await release_due(session)
+                await refresh_gauge(session)
+        except Exception:
+            log.exception("silence release pass failed; retrying after the poll interval")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
