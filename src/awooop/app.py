@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from awooop import health
+from awooop import health, openapi
 from awooop.config import Settings
 from awooop.console import routes as console_routes
 from awooop.core.db import Database, is_unavailable_error
@@ -111,4 +111,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(incidents_api.router, prefix=PLATFORM, tags=["incidents"], dependencies=guarded)
     app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"], dependencies=guarded)
     app.include_router(console_routes.router, prefix="/console", include_in_schema=False, dependencies=guarded)
+    openapi.install(app)
     return app

@@ -66,6 +66,12 @@ class SchemaMismatch(DomainError):
     status_code = 422
     code = "schema_mismatch"
 
+    def to_body(self) -> dict[str, Any]:
+        # Every 422 has the same shape (awooop.openapi.ValidationErrorRead): `errors` lists the fields.
+        body = super().to_body()
+        body.setdefault("errors", [{"field": str(self.extra.get("field") or ""), "message": self.detail}])
+        return body
+
 
 class ServiceUnavailable(DomainError):
     status_code = 503
