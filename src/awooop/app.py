@@ -21,6 +21,7 @@ from awooop.core.db import Database, is_unavailable_error
 from awooop.deps import refuse_nul_characters
 from awooop.dossier import api as dossier_api
 from awooop.errors import DomainError
+from awooop.guard.credentials import CredentialGuard
 from awooop.hub import api as hub_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.guard = CredentialGuard(settings)
     _install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(hub_api.router, prefix="/api/v1/hub", tags=["hub"])

@@ -83,3 +83,29 @@ class ServiceUnavailable(DomainError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class RequestTimeout(DomainError):
+    """The body did not arrive in time (a slow or stalled sender); the connection is closed."""
+
+    status_code = 408
+    code = "request_timeout"
+
+    def headers(self) -> dict[str, str]:
+        return {"Connection": "close"}
+
+
+class TooManyRequests(DomainError):
+    """Refused unchecked after too many failed credentials; ``first`` marks the first refusal of its
+    throttle window (the one intake records as a rejection row)."""
+
+    status_code = 429
+    code = "too_many_failures"
+
+    def __init__(self, detail: str | None = None, retry_after: int = 1, *, first: bool = True, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+        self.first = first
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

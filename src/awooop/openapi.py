@@ -64,8 +64,8 @@ DESCRIPTIONS: dict[int, str] = {
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
 
 # Every operator and agent route: credentials (401), role and scope (403), schema and NUL refusal
-# (422, any query parameter), the database (503).
-AUTHENTICATED = (401, 403, 422, 503)
+# (422, any query parameter), failed-credential throttling (429), the database (503).
+AUTHENTICATED = (401, 403, 422, 429, 503)
 # (method, path) -> the statuses beyond AUTHENTICATED (platform and agent routes) or beyond what the
 # route declares itself (intake).
 EXTRA: dict[tuple[str, str], tuple[int, ...]] = {

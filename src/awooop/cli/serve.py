@@ -67,6 +67,8 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             log_level="info",
             access_log=False,
+            # X-Forwarded-For is read by awooop.guard.client, only from AWOOOP_TRUSTED_PROXIES.
+            proxy_headers=False,
         )
 
     @app.command()
