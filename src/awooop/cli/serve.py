@@ -12,6 +12,7 @@ import uvicorn
 from awooop.cli.common import database, run
 from awooop.config import Settings
 from awooop.core import migrate as migrations
+from awooop.core.metrics import prepare_multiprocess_dir
 from awooop.notify.worker import run_worker
 from awooop.operators.bootstrap import bootstrap_if_empty
 
@@ -58,6 +59,9 @@ def register(app: typer.Typer) -> None:
             from awooop.cli.demo import load_demo_if_missing  # noqa: PLC0415 - only needed with --demo
 
             load_demo_if_missing(settings)
+        if workers > 1:  # one /metrics view over every worker (awooop.core.metrics)
+            directory = prepare_multiprocess_dir(settings.data_dir)
+            typer.echo(f"metrics of {workers} workers are combined through {directory}")
         typer.echo(f"AwoooP listening on http://{host}:{port}  (console: http://{host}:{port}/console)")
         uvicorn.run(
             "awooop.app:create_app",
@@ -69,6 +73,9 @@ def register(app: typer.Typer) -> None:
             access_log=False,
             # X-Forwarded-For is read by awooop.guard.client, only from AWOOOP_TRUSTED_PROXIES.
             proxy_headers=False,
+            # A worker must answer the supervisor's ping within this; importing the app on a busy
+            # host can take longer than uvicorn's 5 s, and the worker would be killed and respawned.
+            timeout_worker_healthcheck=60,
         )
 
     @app.command()
