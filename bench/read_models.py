@@ -355,14 +355,15 @@ async def _resolve_incidents(db: Database, resolved: list[dict[str, Any]]) -> No
 
 async def load_chunk(db: Database, chunk: Chunk) -> None:
     await _resolve_incidents(db, chunk.resolved_incidents)
+    # Referenced tables first: events point at runs and incidents, runs at incidents (foreign keys).
     if not db.is_sqlite:
-        await _copy(db, "channel_events", chunk.events)
-        await _copy(db, "runs", chunk.runs)
         await _copy(db, "incidents", chunk.incidents)
+        await _copy(db, "runs", chunk.runs)
+        await _copy(db, "channel_events", chunk.events)
         return
     async with db.transaction() as session:
         connection = await session.connection()
-        for model, rows in ((ChannelEvent, chunk.events), (Run, chunk.runs), (Incident, chunk.incidents)):
+        for model, rows in ((Incident, chunk.incidents), (Run, chunk.runs), (ChannelEvent, chunk.events)):
             for start in range(0, len(rows), 5000):
                 await connection.execute(insert(model), rows[start : start + 5000])
 

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from awooop import background, health
+from awooop import background, health, openapi
 from awooop.apidocs import routes as apidocs_routes
 from awooop.config import Settings
 from awooop.console import routes as console_routes
@@ -21,6 +21,7 @@ from awooop.core.db import DATABASE_ERRORS, Database, is_retryable_error, is_una
 from awooop.deps import refuse_nul_characters
 from awooop.dossier import api as dossier_api
 from awooop.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
+from awooop.guard.credentials import CredentialGuard
 from awooop.hub import api as hub_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.guard = CredentialGuard(settings)
     _install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(hub_api.router, prefix="/api/v1/hub", tags=["hub"])
@@ -128,4 +130,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         tags=["alertmanager"],
         dependencies=guarded,
     )
+    openapi.install(app)
     return app

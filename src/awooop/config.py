@@ -6,9 +6,10 @@ import os
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_DIR_NAME = "awooop"
 
@@ -52,6 +53,22 @@ class Settings(BaseSettings):
     watchdog_alertname: str = Field(default="Watchdog", description="Alertname that pings <provider>-watchdog")
     watchdog_interval_seconds: int = Field(default=300, ge=10, description="Expected Watchdog repeat interval")
     watchdog_grace_seconds: int = Field(default=300, ge=0, description="Grace before a silent Watchdog alerts")
+    body_read_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time an intake sender has to deliver the whole body (then 408)"
+    )
+    auth_max_failures: int = Field(
+        default=10, ge=0, description="Failed credentials per address (or key id) in the window before 429; 0 = off"
+    )
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0, description="Window of auth_max_failures")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Proxy addresses/CIDRs whose X-Forwarded-For is believed (JSON list or comma list)",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.config import Settings
 from awooop.core.db import Database
 from awooop.errors import Unauthorized
+from awooop.guard.credentials import KEYS, CredentialGuard
 from awooop.operators.auth import SESSION_COOKIE, authenticate_key, authenticate_session
-from awooop.operators.principal import AwoooPOperatorPrincipal
+from awooop.operators.keys import KEY_RE
+from awooop.operators.principal import AuthMethod, AwoooPOperatorPrincipal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -62,6 +64,20 @@ SessionDep = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
+async def _guarded_key(
+    request: Request, db: Database, presented: str, method: AuthMethod, roles: tuple[str, ...]
+) -> AwoooPOperatorPrincipal:
+    """A key check behind the failed-credential throttle (per address and per key id)."""
+    guard: CredentialGuard = request.app.state.guard
+    match = KEY_RE.fullmatch(presented.strip())
+    return await guard.check(
+        KEYS,
+        guard.address(request.scope),
+        match.group(1) if match else None,
+        lambda: authenticate_key(db, presented, method, roles=roles),
+    )
+
+
 async def verify_awooop_operator(
     request: Request,
     db: DatabaseDep,
@@ -70,12 +86,12 @@ async def verify_awooop_operator(
 ) -> AwoooPOperatorPrincipal:
     """Operator principal from the key header, a bearer token or the console session cookie."""
     if x_awooop_operator_key:
-        return await authenticate_key(db, x_awooop_operator_key, "operator_key", roles=("operator", "admin"))
+        return await _guarded_key(request, db, x_awooop_operator_key, "operator_key", ("operator", "admin"))
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Authorization must be 'Bearer <operator key>'")
-        return await authenticate_key(db, token.strip(), "bearer", roles=("operator", "admin"))
+        return await _guarded_key(request, db, token.strip(), "bearer", ("operator", "admin"))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         csrf = None if request.method in SAFE_METHODS else request.headers.get("x-csrf-token", "")
@@ -84,17 +100,18 @@ async def verify_awooop_operator(
 
 
 async def verify_agent(
+    request: Request,
     db: DatabaseDep,
     x_awooop_agent_key: Annotated[str | None, Header()] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> AwoooPOperatorPrincipal:
     """Agents present an agent key (X-AwoooP-Agent-Key or Bearer); admins may act as agents."""
     if x_awooop_agent_key:
-        return await authenticate_key(db, x_awooop_agent_key, "operator_key", roles=("agent", "admin"))
+        return await _guarded_key(request, db, x_awooop_agent_key, "operator_key", ("agent", "admin"))
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            return await authenticate_key(db, token.strip(), "bearer", roles=("agent", "admin"))
+            return await _guarded_key(request, db, token.strip(), "bearer", ("agent", "admin"))
     raise Unauthorized("agent credentials required: X-AwoooP-Agent-Key header or Authorization: Bearer")
 
 

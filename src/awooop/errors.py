@@ -66,6 +66,12 @@ class SchemaMismatch(DomainError):
     status_code = 422
     code = "schema_mismatch"
 
+    def to_body(self) -> dict[str, Any]:
+        # Every 422 has the same shape (awooop.openapi.ValidationErrorRead): `errors` lists the fields.
+        body = super().to_body()
+        body.setdefault("errors", [{"field": str(self.extra.get("field") or ""), "message": self.detail}])
+        return body
+
 
 class ServiceUnavailable(DomainError):
     status_code = 503
@@ -82,3 +88,29 @@ class ServiceUnavailable(DomainError):
 class DatabaseUnavailable(ServiceUnavailable):
     """The database is unreachable, refusing connections or locked: any route answers 503 with
     ``Retry-After`` (the console shows a "retrying" page). Same ``code`` as every 503."""
+
+
+class RequestTimeout(DomainError):
+    """The body did not arrive in time (a slow or stalled sender); the connection is closed."""
+
+    status_code = 408
+    code = "request_timeout"
+
+    def headers(self) -> dict[str, str]:
+        return {"Connection": "close"}
+
+
+class TooManyRequests(DomainError):
+    """Refused unchecked after too many failed credentials; ``first`` marks the first refusal of its
+    throttle window (the one intake records as a rejection row)."""
+
+    status_code = 429
+    code = "too_many_failures"
+
+    def __init__(self, detail: str | None = None, retry_after: int = 1, *, first: bool = True, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+        self.first = first
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

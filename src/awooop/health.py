@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from awooop.core.metrics import registry as metrics_registry
 from awooop.core.migrate import current_revision, head_revision
 from awooop.deps import DatabaseDep, SettingsDep
 from awooop.dossier.metrics import refresh_provider_gauges
@@ -38,4 +39,4 @@ async def readyz(db: DatabaseDep) -> Response:
 async def metrics(db: DatabaseDep, settings: SettingsDep) -> Response:
     await refresh_provider_gauges(db, settings.freshness_limit_seconds)
     await refresh_monitor_gauges(db)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)

@@ -14,7 +14,7 @@ from awooop.core.db import Database
 from awooop.core.ids import uuid7
 from awooop.hub.providers import parse_delivery
 from awooop.hub.service import RecordedEvent, record_items
-from awooop.models import ChannelEvent
+from awooop.models import ChannelEvent, Run
 
 NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
 
@@ -121,7 +121,21 @@ async def insert_legacy(
     return event_id
 
 
-async def link_to_run(db: Database, event_ids: list[uuid.UUID], run_id: uuid.UUID) -> None:
-    """What routing does when an event joins a run (channel_events.run_id)."""
+async def link_to_run(db: Database, event_ids: list[uuid.UUID], run_id: uuid.UUID, project_id: str = "acme") -> None:
+    """What routing does when an event joins a run (channel_events.run_id, a foreign key: the run
+    is created first when it does not exist yet)."""
     async with db.transaction() as session:
+        if await session.get(Run, run_id) is None:
+            session.add(
+                Run(
+                    id=run_id,
+                    project_id=project_id,
+                    state="queued",
+                    mode="live",
+                    agent_id="k8s-remediator",
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
+            await session.flush()
         await session.execute(update(ChannelEvent).where(ChannelEvent.id.in_(event_ids)).values(run_id=run_id))

@@ -43,16 +43,31 @@ async def test_detail_lists_runs_and_events_and_hides_other_projects(
     await factory.project("acme")
     await load_playbooks(clean_db, "acme")
     firing, again = await ingest(clean_db, "acme", [alert(), alert()])
-    await ingest(clean_db, "beta", [alert("beta", fingerprint="other")])
+    (second,) = await ingest(clean_db, "acme", [alert(fingerprint="second")])
+    (beta,) = await ingest(clean_db, "beta", [alert("beta", fingerprint="other")])
+    # Numbered per project: both projects have an INC-000001.
+    assert (firing.incident_id, second.incident_id, beta.incident_id) == ("INC-000001", "INC-000002", "INC-000001")
     headers = await factory.operator_headers()
-    detail = (await client.get(f"{INCIDENTS}/{firing.incident_id}", headers=headers)).json()
-    assert detail["title"] == "KubePodCrashLooping on payments/checkout-api"
+    ambiguous = await client.get(f"{INCIDENTS}/INC-000001", headers=headers)
+    assert ambiguous.status_code == 400
+    assert ambiguous.json()["code"] == "bad_request"
+    assert "acme" in ambiguous.json()["detail"]
+    assert "beta" in ambiguous.json()["detail"]
+    response = await client.get(f"{INCIDENTS}/INC-000001", params={"project_id": "acme"}, headers=headers)
+    detail = response.json()
+    assert (detail["project_id"], detail["title"]) == ("acme", "KubePodCrashLooping on payments/checkout-api")
     assert [r["agent_id"] for r in detail["runs"]] == ["k8s-remediator"]
     assert {e["id"] for e in detail["events"]} == {str(firing.id), str(again.id)}
+    # An id only one project has needs no project_id.
+    assert (await client.get(f"{INCIDENTS}/INC-000002", headers=headers)).json()["project_id"] == "acme"
     beta_only = await factory.operator_headers(projects_spec="beta")
-    response = await client.get(f"{INCIDENTS}/{firing.incident_id}", headers=beta_only)
+    own = (await client.get(f"{INCIDENTS}/INC-000001", headers=beta_only)).json()
+    assert (own["project_id"], [e["id"] for e in own["events"]]) == ("beta", [str(beta.id)])
+    response = await client.get(f"{INCIDENTS}/INC-000002", headers=beta_only)
     assert response.status_code == 404
-    assert firing.incident_id in response.json()["detail"]
+    assert "INC-000002" in response.json()["detail"]
+    named = await client.get(f"{INCIDENTS}/INC-000001", params={"project_id": "acme"}, headers=beta_only)
+    assert named.status_code == 403
     listed = (await client.get(INCIDENTS, headers=beta_only)).json()["items"]
     assert [i["project_id"] for i in listed] == ["beta"]
     assert (await client.get(INCIDENTS, params={"project_id": "acme"}, headers=beta_only)).status_code == 403

@@ -61,9 +61,11 @@ class World:
     silences: dict[str, dict[str, str]] = field(default_factory=dict)  # project -> role -> silence id
 
     def b_markers(self) -> set[str]:
-        """Strings that only B's data carries (incident ids are global, so B's are B's alone)."""
-        markers = {B, GATED[B], QUEUED[B], self.work_items[B], *self.runs[B].values(), *self.events[B]}
-        return markers | set(self.incidents[B]) | set(self.silences[B].values())
+        """Strings that only B's data carries. Incident ids are numbered per project (A has an
+        INC-000001 too), so they are no marker; B's incidents are probed by naming project B."""
+        return {B, GATED[B], QUEUED[B], self.work_items[B], *self.runs[B].values(), *self.events[B]} | set(
+            self.silences[B].values()
+        )
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", f"{PLATFORM}/incidents"): _both_ways(f"{PLATFORM}/incidents", limit="200"),
     ("GET", f"{PLATFORM}/incidents/{{incident_id}}"): lambda w: (
         [_get(f"{PLATFORM}/incidents/{w.incidents[A][0]}", OK)],
-        [_get(f"{PLATFORM}/incidents/{incident}", REFUSED) for incident in w.incidents[B]],
+        [_get(f"{PLATFORM}/incidents/{incident}", REFUSED, project_id=B) for incident in w.incidents[B]],
     ),
     # The agent key (scoped to A) claims: A has nothing left queued for it, B's queued run stays queued.
     ("POST", f"{AGENTS}/{{agent_id}}/claim"): lambda _w: (

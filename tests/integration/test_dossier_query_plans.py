@@ -25,6 +25,7 @@ from awooop.dossier import repository, service
 from awooop.dossier.aggregate import prefix_bounds
 from awooop.dossier.freshness import REAL_STAGES
 from awooop.dossier.repository import COVERAGE_COLUMNS, DOSSIER_COLUMNS, RECENT_COLUMNS, EventCriteria
+from awooop.models import Run
 from tests.factories import Factory
 
 ROWS = 6000
@@ -181,6 +182,12 @@ async def explain(conn: AsyncConnection, case: PlanCase) -> list[str]:
 
 async def seed(db: Database) -> None:
     async with db.transaction() as session:
+        # channel_events.run_id is a foreign key: the run the seeded events link to exists.
+        now = utcnow()
+        session.add(
+            Run(id=RUN_ID, project_id="acme", state="queued", mode="live", agent_id="a", created_at=now, updated_at=now)
+        )
+        await session.flush()
         await session.execute(text(_SQL["postgresql" if not db.is_sqlite else "sqlite"]))
 
 

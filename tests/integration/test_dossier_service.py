@@ -93,7 +93,7 @@ async def test_runs_with_dossier_answers_a_page_of_runs_at_once(factory: Factory
     with_envelope, legacy_only, beta_run, unlinked = uuid7(), uuid7(), uuid7(), uuid7()
     await link_to_run(clean_db, [ingested.event_id], with_envelope)
     await link_to_run(clean_db, [legacy], legacy_only)
-    await link_to_run(clean_db, [foreign.event_id], beta_run)
+    await link_to_run(clean_db, [foreign.event_id], beta_run, project_id="beta")
     runs = {with_envelope, legacy_only, beta_run, unlinked}
     async with clean_db.reader() as session:
         assert await runs_with_dossier(session, runs, projects=None) == {with_envelope, beta_run}

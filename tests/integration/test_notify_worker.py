@@ -237,7 +237,7 @@ async def test_the_same_notification_is_never_queued_twice(clean_db: Database) -
         async with clean_db.transaction() as session:
             await outbox.enqueue(session, [message, message])
     (row,) = await _messages(clean_db)
-    assert row.dedupe_key == "incident_opened:INC-000042"
+    assert row.dedupe_key == "incident_opened:acme:INC-000042"
 
 
 async def test_a_queued_key_keeps_its_first_message_across_batches(clean_db: Database) -> None:
@@ -249,8 +249,11 @@ async def test_a_queued_key_keeps_its_first_message_across_batches(clean_db: Dat
     async with clean_db.transaction() as session:
         await outbox.enqueue(session, [again, other])  # the queued key is skipped, the new one goes in
     opened, resolved = await _messages(clean_db)
-    assert (opened.dedupe_key, opened.payload) == ("incident_opened:INC-000007", {"title": "Disk full", "n": [1, "二"]})
-    assert resolved.dedupe_key == "incident_resolved:INC-000007"
+    assert (opened.dedupe_key, opened.payload) == (
+        "incident_opened:acme:INC-000007",
+        {"title": "Disk full", "n": [1, "二"]},
+    )
+    assert resolved.dedupe_key == "incident_resolved:acme:INC-000007"
     assert opened.created_at.tzinfo is not None
     assert opened.created_at < resolved.created_at
     assert (opened.status, opened.attempts, opened.locked_until) == ("pending", 0, None)

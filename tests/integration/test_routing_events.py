@@ -77,7 +77,7 @@ async def test_firing_without_playbook_opens_an_incident_and_announces_it(clean_
     (message,) = outbox
     assert (message.kind, message.dedupe_key, message.status) == (
         "incident_opened",
-        f"incident_opened:{incident.id}",
+        f"incident_opened:{incident.project_id}:{incident.id}",
         "pending",
     )
     assert message.payload["run"] is None
@@ -123,7 +123,7 @@ async def test_approval_playbook_waits_and_asks_for_approval(clean_db: Database,
     ]
     assert sorted(m.kind for m in outbox) == ["approval_wait", "incident_opened"]
     wait = next(m for m in outbox if m.kind == "approval_wait")
-    assert wait.dedupe_key == f"approval_wait:{run.id}"
+    assert wait.dedupe_key == f"approval_wait:{run.project_id}:{run.id}"
     assert wait.payload["playbook_id"] == "scale-latency"
 
 
@@ -159,7 +159,7 @@ async def test_resolved_closes_the_incident_and_links_to_the_unfinished_run(
     assert resolved_row.run_id == runs[0].id
     assert resolved_row.incident_id == incident.id
     assert [m.kind for m in outbox] == ["incident_opened", "incident_resolved"]
-    assert outbox[1].dedupe_key == f"incident_resolved:{incident.id}"
+    assert outbox[1].dedupe_key == f"incident_resolved:{incident.project_id}:{incident.id}"
 
 
 async def test_firing_resolved_firing_in_one_batch_opens_two_incidents(clean_db: Database) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import typer
 
 from awooop.config import Settings
 from awooop.core import migrate as migrations
 from awooop.core.files import ensure_private_dir
-from awooop.demo.loader import DemoError, DemoSummary, load_demo
+
+if TYPE_CHECKING:
+    from awooop.demo.loader import DemoSummary
 
 
 def _print(summary: DemoSummary) -> None:
@@ -27,6 +30,10 @@ def _print(summary: DemoSummary) -> None:
 
 def load_demo_if_missing(settings: Settings) -> None:
     """Load the demo data set when project ``demo`` does not exist yet (the schema must be migrated)."""
+    # Imported here, not with the CLI: `serve --workers N` spawns workers that re-import the CLI
+    # module, and importing the demo package there made the workers die (SIGTERM) before serving.
+    from awooop.demo.loader import DemoError, load_demo  # noqa: PLC0415
+
     try:
         summary = asyncio.run(load_demo(settings))
     except DemoError as exc:

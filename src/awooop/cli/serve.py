@@ -15,6 +15,7 @@ from awooop.cli.common import database, describe_location, run
 from awooop.config import Settings
 from awooop.core import migrate as migrations
 from awooop.core.files import ensure_private_dir
+from awooop.core.metrics import prepare_multiprocess_dir
 from awooop.operators.bootstrap import bootstrap_if_empty, credentials_path
 
 log = logging.getLogger("awooop.worker")
@@ -76,6 +77,9 @@ def register(app: typer.Typer) -> None:
             from awooop.cli.demo import load_demo_if_missing  # noqa: PLC0415 - only needed with --demo
 
             load_demo_if_missing(settings)
+        if workers > 1:  # one /metrics view over every worker (awooop.core.metrics)
+            directory = prepare_multiprocess_dir(settings.data_dir)
+            typer.echo(f"metrics of {workers} workers are combined through {directory}")
         typer.echo(f"AwoooP listening on http://{host}:{port}  (console: http://{host}:{port}/console)")
         uvicorn.run(
             "awooop.app:create_app",
@@ -85,6 +89,11 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             log_level="info",
             access_log=False,
+            # X-Forwarded-For is read by awooop.guard.client, only from AWOOOP_TRUSTED_PROXIES.
+            proxy_headers=False,
+            # A worker must answer the supervisor's ping within this; importing the app on a busy
+            # host can take longer than uvicorn's 5 s, and the worker would be killed and respawned.
+            timeout_worker_healthcheck=60,
         )
 
     @app.command()

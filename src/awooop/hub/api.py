@@ -7,6 +7,7 @@ execute it as a Bot API call).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -17,7 +18,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
-from awooop.errors import BadRequest
+from awooop.config import Settings
+from awooop.errors import BadRequest, RequestTimeout
+from awooop.guard.credentials import CredentialGuard
 from awooop.hub import intake
 from awooop.hub.committer import IntakeCommitter
 from awooop.hub.providers import PROVIDERS
@@ -84,8 +87,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": IntakeError, "description": "Body is not JSON or not UTF-8"},
     401: {"model": IntakeError, "description": "Missing or wrong source credentials"},
     404: {"model": IntakeError, "description": "Unknown project"},
+    408: {"model": IntakeError, "description": "Body not received within AWOOOP_BODY_READ_TIMEOUT_SECONDS"},
     413: {"model": IntakeError, "description": "Body over AWOOOP_MAX_BODY_BYTES"},
     422: {"model": IntakeError, "description": "JSON that does not fit the provider's schema; `field` names it"},
+    429: {
+        "model": IntakeError,
+        "description": "Too many wrong credentials from this address; retry after `Retry-After`",
+    },
     503: {"model": IntakeError, "description": "Database busy or unreachable; retry after `Retry-After`"},
 }
 # Declared for the OpenAPI document only: the endpoint reads them from the request itself, which
@@ -123,7 +131,7 @@ def _hub(request: Request) -> IntakeCommitter:
     return hub
 
 
-def _body_reader(request: Request) -> intake.BodyReader:
+def _body_reader(request: Request, timeout: float) -> intake.BodyReader:
     async def read(limit: int) -> bytes:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -131,13 +139,19 @@ def _body_reader(request: Request) -> intake.BodyReader:
         chunks: list[bytes] = []
         size = 0
         try:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise intake.BodyTooLarge(limit, seen=size)
-                chunks.append(chunk)
+            # A sender dribbling its body must not hold a connection (and a worker's memory) forever.
+            async with asyncio.timeout(timeout):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise intake.BodyTooLarge(limit, seen=size)
+                    chunks.append(chunk)
         except ClientDisconnect:
             raise BadRequest("client disconnected before sending the whole body", reason="incomplete_body") from None
+        except TimeoutError:
+            raise RequestTimeout(
+                f"the body did not arrive within {timeout:g} s ({size} bytes received)", reason="body_timeout"
+            ) from None
         return b"".join(chunks)
 
     return read
@@ -160,7 +174,12 @@ def _receiver(provider: str) -> Callable[[Request], Awaitable[Response]]:
         started = time.perf_counter()
         project_id: str = request.path_params["project_id"]
         token = request.query_params.get("token")
-        delivery = intake.Delivery(project_id, provider, request.headers, token, _body_reader(request), started)
+        settings: Settings = request.app.state.settings
+        guard: CredentialGuard = request.app.state.guard
+        reader = _body_reader(request, settings.body_read_timeout_seconds)
+        delivery = intake.Delivery(
+            project_id, provider, request.headers, token, reader, started, guard.address(request.scope), guard
+        )
         events = await intake.receive(_hub(request), delivery)
         return _accepted(project_id, events)
 

@@ -14,7 +14,16 @@ from typing import Any
 
 import orjson
 
-from awooop.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, SchemaMismatch
+from awooop.errors import (
+    BadRequest,
+    DomainError,
+    NotFound,
+    PayloadTooLarge,
+    SchemaMismatch,
+    TooManyRequests,
+    Unauthorized,
+)
+from awooop.guard.credentials import CredentialGuard, intake_scope
 from awooop.hub.committer import IntakeCommitter
 from awooop.hub.providers import PROVIDERS, PayloadSchemaError, parse_delivery
 from awooop.hub.rejections import Rejection
@@ -44,6 +53,8 @@ class Delivery:
     query_token: str | None
     read_body: BodyReader
     started: float  # time.perf_counter() when the request arrived
+    source: str = ""  # client address (awooop.guard.client) for failed-credential throttling
+    guard: CredentialGuard | None = None
 
 
 @dataclass(slots=True)
@@ -81,7 +92,9 @@ async def receive(hub: IntakeCommitter, delivery: Delivery) -> list[RecordedEven
         rows = await _admit(hub, delivery, progress)
     except DomainError as exc:
         if exc.status_code < 500:
-            await _reject(hub, delivery.project_id, delivery.provider, exc, progress)
+            # A throttled flood keeps one row per window; every refusal is still counted.
+            store = not isinstance(exc, TooManyRequests) or exc.first
+            await _reject(hub, delivery.project_id, delivery.provider, exc, progress, store=store)
         raise
     if not rows:  # e.g. a Sentry installation hook or an ignored Telegram update type
         return []
@@ -92,6 +105,9 @@ async def _admit(hub: IntakeCommitter, delivery: Delivery, progress: _Progress) 
     project_id, provider = delivery.project_id, delivery.provider
     await hub.credentials.require(project_id)
     progress.project_known = True
+    guard, scope = delivery.guard, intake_scope(project_id)
+    if guard is not None:  # before the body is read: a throttled sender costs nothing more
+        guard.refuse_if_throttled(scope, delivery.source, project_id)
     try:
         raw = await delivery.read_body(hub.settings.max_body_bytes)
     except BodyTooLarge as exc:
@@ -99,7 +115,12 @@ async def _admit(hub: IntakeCommitter, delivery: Delivery, progress: _Progress) 
         raise
     progress.body = raw
     presented = Credentials(delivery.headers, delivery.query_token)
-    await authenticate(hub.credentials, project_id, provider, raw, presented)
+    try:
+        await authenticate(hub.credentials, project_id, provider, raw, presented)
+    except Unauthorized:
+        if guard is not None:
+            guard.failed(scope, delivery.source, project_id)
+        raise
     body = decode_body(raw)
     try:
         items = parse_delivery(provider, body, delivery.headers)
@@ -121,7 +142,9 @@ async def unknown_provider(
     return error
 
 
-async def _reject(hub: IntakeCommitter, project_id: str, provider: str, exc: DomainError, progress: _Progress) -> None:
+async def _reject(
+    hub: IntakeCommitter, project_id: str, provider: str, exc: DomainError, progress: _Progress, *, store: bool = True
+) -> None:
     rejection = Rejection(
         project_id=project_id,
         provider=provider,
@@ -131,4 +154,4 @@ async def _reject(hub: IntakeCommitter, project_id: str, provider: str, exc: Dom
         body=progress.body,
         body_length=progress.body_length,
     )
-    await hub.rejections.record(rejection, project_known=progress.project_known)
+    await hub.rejections.record(rejection, project_known=progress.project_known, store=store)

@@ -48,12 +48,16 @@ class RejectionRecorder:
         self._db = db
         self._writes: set[asyncio.Task[None]] = set()
 
-    async def record(self, rejection: Rejection, *, project_known: bool) -> None:
+    async def record(self, rejection: Rejection, *, project_known: bool, store: bool = True) -> None:
+        """Count the rejection; keep its row unless ``store`` is False (a throttled flood keeps one
+        row per throttle window, so it cannot fill the table)."""
         INTAKE_REJECTIONS.labels(
             rejection.project_id if project_known else UNKNOWN_LABEL,
             rejection.provider if rejection.provider in PROVIDERS else UNKNOWN_LABEL,
             rejection.reason,
         ).inc()
+        if not store:
+            return
         write = asyncio.create_task(self._store(rejection))
         self._writes.add(write)
         write.add_done_callback(self._writes.discard)

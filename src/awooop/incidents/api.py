@@ -39,5 +39,13 @@ async def list_incidents(
     response_model=IncidentDetailRead,
     summary="Incident 詳情：runs 與最新事件",
 )
-async def get_incident(incident_id: str, session: ReadSessionDep, operator: OperatorDep) -> IncidentDetailRead:
-    return await service.get_incident_detail(session, incident_id, projects=operator.project_filter(None))
+async def get_incident(
+    incident_id: str,
+    session: ReadSessionDep,
+    operator: OperatorDep,
+    project_id: Annotated[
+        str | None,
+        Query(description="Project of the incident; needed only when the id exists in several projects the key sees"),
+    ] = None,
+) -> IncidentDetailRead:
+    return await service.get_incident_detail(session, incident_id, projects=operator.project_filter(project_id))

@@ -16,8 +16,18 @@ OPEN = "open"
 RESOLVED = "resolved"
 
 
-async def get_incident(session: AsyncSession, incident_id: str) -> Incident | None:
-    return (await session.scalars(select(Incident).where(Incident.id == incident_id))).one_or_none()
+async def get_incident(session: AsyncSession, project_id: str, incident_id: str) -> Incident | None:
+    """Incident ids are numbered per project: (project_id, id) is the key."""
+    stmt = select(Incident).where(Incident.project_id == project_id, Incident.id == incident_id)
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def find_incidents(
+    session: AsyncSession, incident_id: str, projects: Collection[str] | None
+) -> Sequence[Incident]:
+    """The incidents called ``incident_id`` in ``projects`` (None = every project), at most one each."""
+    stmt = _scoped(select(Incident).where(Incident.id == incident_id), projects).order_by(Incident.project_id)
+    return (await session.scalars(stmt)).all()
 
 
 def _scoped(stmt: Select[tuple[Incident]], projects: Collection[str] | None) -> Select[tuple[Incident]]:
@@ -44,8 +54,13 @@ async def list_incidents(
     return (await session.scalars(stmt)).all()
 
 
-async def list_incident_runs(session: AsyncSession, incident_id: str, limit: int) -> Sequence[Run]:
-    stmt = select(Run).where(Run.incident_id == incident_id).order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
+async def list_incident_runs(session: AsyncSession, incident: Incident, limit: int) -> Sequence[Run]:
+    stmt = (
+        select(Run)
+        .where(Run.project_id == incident.project_id, Run.incident_id == incident.id)
+        .order_by(Run.created_at.desc(), Run.id.desc())
+        .limit(limit)
+    )
     return (await session.scalars(stmt)).all()
 
 

@@ -58,18 +58,27 @@ async def list_incidents(
 
 
 async def _visible(session: AsyncSession, incident_id: str, projects: Collection[str] | None) -> Incident:
-    incident = await repository.get_incident(session, incident_id)
+    """Ids are numbered per project (INC-000001 exists in every project that had an incident), so
+    a key that sees several projects must name one when the id is not unique among them."""
+    found = await repository.find_incidents(session, incident_id, projects)
     # Another project's incident is "not found": ids must not leak across tenants.
-    if incident is None or (projects is not None and incident.project_id not in projects):
+    if not found:
         raise NotFound(f"incident {incident_id} not found")
-    return incident
+    if len(found) > 1:
+        raise BadRequest(
+            f"incident {incident_id} exists in several projects ({', '.join(i.project_id for i in found)}); "
+            "pass project_id",
+            field="project_id",
+        )
+    return found[0]
 
 
 async def get_incident_detail(
     session: AsyncSession, incident_id: str, *, projects: Collection[str] | None
 ) -> IncidentDetailRead:
+    """``projects``: the projects the caller may read, or just the one it named (None = every project)."""
     incident = await _visible(session, incident_id, projects)
-    runs = await repository.list_incident_runs(session, incident_id, DETAIL_RUN_LIMIT)
+    runs = await repository.list_incident_runs(session, incident, DETAIL_RUN_LIMIT)
     events = await repository.list_incident_events(session, incident, DETAIL_EVENT_LIMIT)
     return IncidentDetailRead(
         **IncidentRead.model_validate(incident).model_dump(),

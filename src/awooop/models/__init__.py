@@ -2,7 +2,7 @@
 
 from awooop.models.base import Base
 from awooop.models.event import ChannelEvent, IntakeRejection
-from awooop.models.incident import Incident
+from awooop.models.incident import Incident, ProjectCounter
 from awooop.models.key import ApiKey, ConsoleSession
 from awooop.models.monitor import Monitor
 from awooop.models.outbox import OutboxMessage
@@ -22,6 +22,7 @@ __all__ = [
     "OutboxMessage",
     "Playbook",
     "Project",
+    "ProjectCounter",
     "Run",
     "RunTransition",
     "Silence",

@@ -6,11 +6,25 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awooop.core.types import JSONType, UTCDateTime
-from awooop.models.base import Base
+from awooop.models.base import SEVERITY_CHECK, Base, one_of
+
+CHANNEL_TYPES = ("alert", "chat")
+STAGES = ("firing", "resolved", "heartbeat", "message", "edited")
 
 
 class ChannelEvent(Base):
@@ -43,8 +57,8 @@ class ChannelEvent(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(256))
     recurrence_key: Mapped[str | None] = mapped_column(String(1024))
     is_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
-    duplicate_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    duplicate_of: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("channel_events.id"))
+    run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("runs.id"))
     incident_id: Mapped[str | None] = mapped_column(String(32))
     # The silence that covered this original at intake (silences package); None = not silenced.
     silence_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
@@ -58,6 +72,11 @@ class ChannelEvent(Base):
     origin_occurrences: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
+        # Incident ids are numbered per project: the key is (project_id, incident_id).
+        ForeignKeyConstraint(["project_id", "incident_id"], ["incidents.project_id", "incidents.id"]),
+        CheckConstraint(one_of("channel_type", CHANNEL_TYPES), name="channel_type"),
+        CheckConstraint(one_of("stage", STAGES), name="stage"),
+        CheckConstraint(SEVERITY_CHECK, name="severity"),
         # Exactly one original per (project, provider, provider_event_id), even under races.
         Index(
             "uq_channel_events_original",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awooop.core.types import JSONType, UTCDateTime
-from awooop.models.base import Base
+from awooop.models.base import Base, one_of
 
 
 class ApiKey(Base):
@@ -22,6 +22,8 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    __table_args__ = (CheckConstraint(one_of("role", ("operator", "agent", "admin")), name="role"),)
 
 
 class ConsoleSession(Base):

@@ -6,11 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text, Uuid
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awooop.core.types import JSONType, UTCDateTime
-from awooop.models.base import Base
+from awooop.models.base import Base, one_of
+
+# Every kind of message (notify.outbox.Kind); monitors added the last two.
+OUTBOX_KINDS = ("incident_opened", "approval_wait", "incident_resolved", "monitor_expired", "monitor_recovered")
 
 
 class OutboxMessage(Base):
@@ -30,4 +33,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
-    __table_args__ = (Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        CheckConstraint(one_of("kind", OUTBOX_KINDS), name="kind"),
+        CheckConstraint(one_of("status", ("pending", "delivered", "failed", "skipped")), name="status"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),
+    )

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awooop.core.types import JSONType, UTCDateTime
-from awooop.models.base import Base
+from awooop.models.base import RUN_STATES, Base, one_of
 
 # Literal SQL (not bound parameters) so SQLite's planner can prove a query implies the partial index.
 UNFINISHED_RUN_SQL = "state IN ('queued', 'awaiting_approval', 'running')"
@@ -36,6 +36,12 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     __table_args__ = (
+        ForeignKeyConstraint(["project_id", "incident_id"], ["incidents.project_id", "incidents.id"]),
+        CheckConstraint(one_of("state", RUN_STATES), name="state"),
+        CheckConstraint(one_of("mode", ("live", "shadow")), name="mode"),
+        CheckConstraint(
+            one_of("repair_outcome", ("verified", "failed", "unverified"), nullable=True), name="repair_outcome"
+        ),
         Index("ix_runs_project_created", "project_id", "created_at", "id"),
         Index("ix_runs_created", "created_at", "id"),
         Index("ix_runs_agent_state_created", "agent_id", "state", "created_at"),
@@ -66,7 +72,11 @@ class RunTransition(Base):
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_run_transitions_run_at", "run_id", "at"),)
+    __table_args__ = (
+        CheckConstraint(one_of("from_state", RUN_STATES, nullable=True), name="from_state"),
+        CheckConstraint(one_of("to_state", RUN_STATES), name="to_state"),
+        Index("ix_run_transitions_run_at", "run_id", "at"),
+    )
 
 
 class Playbook(Base):

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Uuid
+from sqlalchemy import CheckConstraint, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awooop.core.types import JSONType, UTCDateTime
-from awooop.models.base import Base
+from awooop.models.base import Base, one_of
 
 
 class WorkItemRecord(Base):
@@ -32,4 +32,9 @@ class WorkItemRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     # work_item_id already names its project (a hash of project and key): history pages by it alone.
-    __table_args__ = (Index("ix_work_item_records_item_created", "work_item_id", "created_at"),)
+    __table_args__ = (
+        CheckConstraint(one_of("kind", ("dry_run", "handoff")), name="kind"),
+        CheckConstraint(one_of("mode", ("auto", "auto_repair", "manual_review", "ticket")), name="mode"),
+        CheckConstraint(one_of("resolved_mode", ("auto_repair", "manual_review", "ticket")), name="resolved_mode"),
+        Index("ix_work_item_records_item_created", "work_item_id", "created_at"),
+    )

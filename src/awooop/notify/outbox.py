@@ -1,9 +1,9 @@
 """Notification outbox: messages are written in the routing transaction and drained by the worker.
 
 * ``enqueue``: one INSERT (executemany; pre-rendered text, compiled once per engine) that skips a
-  message whose natural ``dedupe_key`` (``incident_opened:<incident>``, ``approval_wait:<run>``,
-  ``incident_resolved:<incident>``, ``monitor_expired:<incident>``, ``monitor_recovered:<incident>``)
-  is already queued, so a message is never queued twice.
+  message whose natural ``dedupe_key`` (``incident_opened:<project>:<incident>``, ``approval_wait:<project>:<run>``,
+  ``incident_resolved:<project>:<incident>``, ``monitor_expired:<project>:<incident>``,
+  ``monitor_recovered:<project>:<incident>``) is already queued, so a message is never queued twice.
 * ``claim_due``: one statement takes up to N due messages and leases them (``next_attempt_at`` and
   ``locked_until`` move to now + lease, ``attempts`` + 1). PostgreSQL skips rows other workers are
   claiming (``FOR UPDATE SKIP LOCKED``); SQLite writers run one at a time. A worker that dies
@@ -45,12 +45,13 @@ _ENQUEUE = insert_skipping_conflicts(OUTBOX, ("dedupe_key",))
 class NewMessage:
     project_id: str
     kind: Kind
-    subject_id: str  # incident or run id: with the kind it forms the dedupe key
+    subject_id: str  # incident or run id: with the kind and project it forms the dedupe key
     payload: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dedupe_key(self) -> str:
-        return f"{self.kind}:{self.subject_id}"
+        # Incident ids are numbered per project: INC-000001 exists in every project.
+        return f"{self.kind}:{self.project_id}:{self.subject_id}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,17 +55,16 @@ def insert_skipping_conflicts(table: Table, index_elements: tuple[str, ...]) -> 
     return text(sql).bindparams(*(bindparam(column.name, type_=column.type) for column in table.columns))
 
 
-# Open incidents of one batch: sequence numbers and the human ids derived from them (INC-000123,
-# more digits past a million) in the INSERT itself, so no UPDATE follows it. Keys another
-# transaction opened first are skipped (the partial unique index `uq_incidents_open_key`).
+# Open incidents of one batch with the human ids numbered per project (project_counters) and the
+# internal seq from the table's sequence, in the INSERT itself, so no UPDATE follows it. Keys
+# another transaction opened first are skipped (the partial unique index `uq_incidents_open_key`).
 PG_OPEN_INCIDENTS = """
 INSERT INTO incidents (seq, id, project_id, status, title, severity, recurrence_key, firing_fingerprints,
                        opened_at, resolved_at)
-SELECT s.seq, 'INC-' || CASE WHEN s.seq < 1000000 THEN lpad(s.seq::text, 6, '0') ELSE s.seq::text END,
-       s.project_id, 'open', s.title, s.severity, s.recurrence_key, s.markers::jsonb, s.opened_at, NULL
+SELECT s.seq, s.id, s.project_id, 'open', s.title, s.severity, s.recurrence_key, s.markers::jsonb, s.opened_at, NULL
 FROM (SELECT nextval(pg_get_serial_sequence('incidents', 'seq'))::int4 AS seq, t.*
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-           WITH ORDINALITY AS t(project_id, title, severity, recurrence_key, markers, opened_at, ordinal)) AS s
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+           WITH ORDINALITY AS t(id, project_id, title, severity, recurrence_key, markers, opened_at, ordinal)) AS s
 ORDER BY s.ordinal
 ON CONFLICT (project_id, recurrence_key) WHERE status = 'open' DO NOTHING
 RETURNING seq, id, recurrence_key

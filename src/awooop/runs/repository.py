@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Row, Select, Table, bindparam, delete, event, func, select, text, tuple_, update
+from sqlalchemy import Row, Select, Table, and_, bindparam, delete, event, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.scope import scoped
@@ -80,7 +80,8 @@ async def alert_labels(
     session: AsyncSession, run_ids: Collection[uuid.UUID], projects: Collection[str] | None
 ) -> Sequence[Row[AlertLabelRow]]:
     """(run id, alertname, severity, namespace, target_resource, incident title, incident severity)
-    of each run: primary-key lookups of the runs, their trigger events and (unique id) incidents."""
+    of each run: primary-key lookups of the runs, their trigger events and their incidents (unique
+    per project and id)."""
     stmt = (
         select(
             Run.id,
@@ -92,7 +93,7 @@ async def alert_labels(
             Incident.severity,
         )
         .outerjoin(ChannelEvent, ChannelEvent.id == Run.trigger_event_id)
-        .outerjoin(Incident, Incident.id == Run.incident_id)
+        .outerjoin(Incident, and_(Incident.project_id == Run.project_id, Incident.id == Run.incident_id))
         .where(Run.id.in_(sorted(run_ids)))
     )
     if projects is not None:
@@ -229,11 +230,42 @@ async def lock_open_incidents(session: AsyncSession, project_id: str, keys: Coll
     return found
 
 
-def _format_incident_id(seq: int) -> str:
-    return f"INC-{seq:06d}"  # as the PostgreSQL INSERT (PG_OPEN_INCIDENTS) spells it
+def format_incident_id(number: int) -> str:
+    """INC-000123: six digits, more past a million."""
+    return f"INC-{number:06d}"
 
 
+# Spelled the same on both engines. The counter row stays locked until the transaction ends, so
+# two openers in one project take numbers one after the other; a number is never issued twice.
+_RESERVE_NUMBERS = text(
+    "INSERT INTO project_counters (project_id, last_incident_number) VALUES (:project_id, :count) "
+    "ON CONFLICT (project_id) DO UPDATE "
+    "SET last_incident_number = project_counters.last_incident_number + excluded.last_incident_number "
+    "RETURNING last_incident_number"
+)
 _SQLITE_NEXT_SEQ = select(func.coalesce(func.max(INCIDENTS.c.seq), 0))
+
+
+async def reserve_incident_ids(session: AsyncSession, project_ids: Sequence[str]) -> list[str]:
+    """One new human id per entry of ``project_ids`` (in that order), numbered per project.
+
+    Counter rows are taken in project order, so two transactions never wait on each other's.
+    A number whose INSERT is then skipped (a concurrent opener won the key) stays unused: ids may
+    have gaps, never repeats."""
+    counts: dict[str, int] = {}
+    for project_id in project_ids:
+        counts[project_id] = counts.get(project_id, 0) + 1
+    conn = await session.connection()
+    next_number: dict[str, int] = {}
+    for project_id in sorted(counts):
+        params = {"project_id": project_id, "count": counts[project_id]}
+        last = int((await conn.execute(_RESERVE_NUMBERS, params)).scalar_one())
+        next_number[project_id] = last - counts[project_id] + 1
+    ids = []
+    for project_id in project_ids:
+        ids.append(format_incident_id(next_number[project_id]))
+        next_number[project_id] += 1
+    return ids
 
 
 async def insert_open_incidents(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[OpenIncident]:
@@ -241,21 +273,21 @@ async def insert_open_incidents(session: AsyncSession, rows: Sequence[dict[str, 
     opened_at), one statement; keys a concurrent transaction opened first are skipped."""
     if not rows:
         return []
+    ids = await reserve_incident_ids(session, [row["project_id"] for row in rows])
     conn = await session.connection()
     if dialect_name(session) == "postgresql":
         columns = ("project_id", "title", "severity", "recurrence_key")
-        arrays: list[list[Any]] = [[row[name] for row in rows] for name in columns]
+        arrays: list[list[Any]] = [ids, *([row[name] for row in rows] for name in columns)]
         arrays.append([orjson.dumps(row["firing_fingerprints"]).decode() for row in rows])
         arrays.append([row["opened_at"] for row in rows])
         result = await conn.exec_driver_sql(PG_OPEN_INCIDENTS, tuple(arrays))
         opened = {key: (seq, incident_id) for seq, incident_id, key in result.all()}
     else:
-        # SQLite gives a new rowid max + 1; writers run one at a time (BEGIN IMMEDIATE), so the ids
-        # can be assigned here and the INSERT needs no UPDATE after it.
+        # The internal seq is max + 1: writers run one at a time (BEGIN IMMEDIATE), so it can be
+        # assigned here and the INSERT needs no UPDATE after it.
         first = int((await conn.execute(_SQLITE_NEXT_SEQ)).scalar_one()) + 1
         values = [
-            {**row, "seq": first + n, "id": _format_incident_id(first + n), "status": "open", "resolved_at": None}
-            for n, row in enumerate(rows)
+            {**row, "seq": first + n, "id": ids[n], "status": "open", "resolved_at": None} for n, row in enumerate(rows)
         ]
         stmt = conflict_free_insert("sqlite", INCIDENTS, ("project_id", "recurrence_key"), OPEN_SQL)
         inserted = set((await conn.execute(stmt.returning(INCIDENTS.c.seq), values)).scalars().all())

@@ -253,7 +253,9 @@ async def get_run_detail(
     run = _visible(await repository.get_run(session, run_id), projects)
     transitions = await repository.list_transitions(session, run.id)
     events = await repository.list_linked_events(session, run.id, LINKED_EVENT_LIMIT + 1)
-    incident = await incident_repository.get_incident(session, run.incident_id) if run.incident_id else None
+    incident = (
+        await incident_repository.get_incident(session, run.project_id, run.incident_id) if run.incident_id else None
+    )
     return RunDetailRead(
         **RunRead.model_validate(run).model_dump(),
         transitions=[RunTransitionRead.model_validate(t) for t in transitions],
@@ -303,7 +305,9 @@ async def claim_next_run(
         return None
     run = await transition(session, run_id, RUNNING, actor=actor, note="claimed", projects=projects)
     event = await repository.get_event(session, run.trigger_event_id) if run.trigger_event_id else None
-    incident = await incident_repository.get_incident(session, run.incident_id) if run.incident_id else None
+    incident = (
+        await incident_repository.get_incident(session, run.project_id, run.incident_id) if run.incident_id else None
+    )
     return ClaimRead(
         run=RunRead.model_validate(run),
         trigger_event=TriggerEventRead.model_validate(event) if event is not None else None,

@@ -13,8 +13,10 @@ from awooop.console.views.common import safe_next
 from awooop.console.web import ConsoleDep, ConsoleRoute, redirect, request_language
 from awooop.core.security import constant_time_equals, new_secret
 from awooop.deps import DatabaseDep, SettingsDep
-from awooop.errors import Forbidden, Unauthorized
+from awooop.errors import Forbidden, TooManyRequests, Unauthorized
+from awooop.guard.credentials import KEYS, CredentialGuard
 from awooop.operators.auth import SESSION_COOKIE, authenticate_session, close_console_session, open_console_session
+from awooop.operators.keys import KEY_RE
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -79,8 +81,21 @@ async def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not constant_time_equals(csrf_token, expected):
         return _login_page(request, next_url=safe_next(next), error=t("login.expired"), status=403, secure=secure)
+    guard: CredentialGuard = request.app.state.guard
+    match = KEY_RE.fullmatch(key.strip())
     try:
-        token, csrf, _key = await open_console_session(db, key.strip(), settings.session_ttl_seconds)
+        token, csrf, _key = await guard.check(
+            KEYS,
+            guard.address(request.scope),
+            match.group(1) if match else None,
+            lambda: open_console_session(db, key.strip(), settings.session_ttl_seconds),
+        )
+    except TooManyRequests as exc:
+        page = _login_page(
+            request, next_url=safe_next(next), error=t("guard.login_throttled"), status=429, secure=secure
+        )
+        page.headers.update(exc.headers())
+        return page
     except Unauthorized:
         return _login_page(request, next_url=safe_next(next), error=t("login.invalid"), status=401, secure=secure)
     except Forbidden:
