@@ -22,6 +22,7 @@ from awooop.deps import refuse_nul_characters
 from awooop.dossier import api as dossier_api
 from awooop.errors import DomainError
 from awooop.hub import api as hub_api
+from awooop.hub import rejections_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
 from awooop.notify.worker import run_worker
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(workitems_api.router, prefix=PLATFORM, tags=["channel-events"], dependencies=guarded)
     app.include_router(runs_api.router, prefix=PLATFORM, tags=["runs"], dependencies=guarded)
     app.include_router(incidents_api.router, prefix=PLATFORM, tags=["incidents"], dependencies=guarded)
+    app.include_router(rejections_api.router, prefix=PLATFORM, tags=["hub"], dependencies=guarded)
     app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"], dependencies=guarded)
     app.include_router(console_routes.router, prefix="/console", include_in_schema=False, dependencies=guarded)
     return app
