@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.clock import format_utc
 from awooop.models import ChannelEvent, Incident, Run
 from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
 from awooop.workitems import repository
@@ -112,7 +113,7 @@ def _recurrence_check(group: RecurrenceGroup) -> PreflightCheck:
     return _check(
         "recurrence_active",
         "warn",
-        f"latest event is {latest.stage} at {latest.received_at.isoformat()}; "
+        f"latest event is {latest.stage} at {format_utc(latest.received_at)}; "
         f"{originals} original firings in the window",
         **data,
     )
@@ -164,8 +165,8 @@ def _incident_check(facts: PreflightFacts) -> PreflightCheck:
         return _check("incident_state", "warn", "no incident was opened for this recurrence key")
     data = {"incident_id": incident.id, "incident_status": incident.status}
     if incident.status == "open":
-        return _check("incident_state", "pass", f"{incident.id} open since {incident.opened_at.isoformat()}", **data)
-    resolved = incident.resolved_at.isoformat() if incident.resolved_at else "an unknown time"
+        return _check("incident_state", "pass", f"{incident.id} open since {format_utc(incident.opened_at)}", **data)
+    resolved = format_utc(incident.resolved_at) if incident.resolved_at else "an unknown time"
     return _check("incident_state", "warn", f"{incident.id} {incident.status} at {resolved}; nothing open now", **data)
 
 
