@@ -23,6 +23,7 @@ from awooop.dossier import api as dossier_api
 from awooop.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
 from awooop.guard.credentials import CredentialGuard
 from awooop.hub import api as hub_api
+from awooop.hub import rejections_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
 from awooop.monitors import app_wiring as monitors_wiring
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(workitems_api.router, prefix=PLATFORM, tags=["channel-events"], dependencies=guarded)
     app.include_router(runs_api.router, prefix=PLATFORM, tags=["runs"], dependencies=guarded)
     app.include_router(incidents_api.router, prefix=PLATFORM, tags=["incidents"], dependencies=guarded)
+    app.include_router(rejections_api.router, prefix=PLATFORM, tags=["hub"], dependencies=guarded)
     app.include_router(agents_api.router, prefix="/api/v1/agents", tags=["agents"], dependencies=guarded)
     app.include_router(console_routes.router, prefix="/console", include_in_schema=False, dependencies=guarded)
     app.include_router(apidocs_routes.router)

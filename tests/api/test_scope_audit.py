@@ -354,6 +354,13 @@ ROUTES: dict[tuple[str, str], Row] = {
         [_form(f"/console/silences/{w.silences[A]['console-expire']}/expire", frozenset({303}), htmx=False)],
         [_form(f"/console/silences/{w.silences[B]['read']}/expire", REFUSED, htmx=False)],
     ),
+    ("GET", f"{PLATFORM}/intake/rejections"): _both_ways(f"{PLATFORM}/intake/rejections", limit="200"),
+    ("GET", "/console/rejections"): _console_list("/console/rejections"),
+    ("GET", "/console/incidents"): _console_list("/console/incidents"),
+    ("GET", "/console/incidents/{incident_id}"): lambda w: (
+        [_get(f"/console/incidents/{w.incidents[A][0]}", OK)],
+        [_get(f"/console/incidents/{incident}", REFUSED, project=B) for incident in w.incidents[B]],
+    ),
     ("GET", "/console/events/{event_id}"): lambda w: (
         [_get(f"/console/events/{w.events[A][0]}", OK)],
         [_get(f"/console/events/{event}", REFUSED) for event in w.events[B]],
@@ -421,6 +428,11 @@ async def _build_world(client: httpx.AsyncClient, factory: Factory) -> World:
         ]
         # The gated alert fires again: a recurrent group, so a work item exists in each project.
         alerts.append(_alert(GATED[project_id], f"{project_id}-gated", 2))
+        # A refused delivery (wrong token) in each project: the rejections lists must keep B's to B.
+        refused = await client.post(
+            f"/api/v1/hub/{project_id}/alertmanager", json={}, headers={"Authorization": "Bearer wrong"}
+        )
+        assert refused.status_code == 401, refused.text
         for alert in alerts:
             body = {"receiver": "awooop", "status": "firing", "alerts": [alert], "version": "4"}
             sent = await client.post(

@@ -3,6 +3,7 @@ then preview, dry-run, handoff and history as an operator uses them."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -288,6 +289,14 @@ async def test_ticket_handoff_records_a_proposal_built_on_the_latest_dry_run(sce
     assert "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping" in markdown
     assert latest["dry_run_id"] in markdown
     assert "no external ticket was created" in markdown
+    # Ids are code, the table has a header, and every time reads the same way.
+    assert f"| Work item | `{work_item_id}` |" in markdown
+    assert f"`{latest['dry_run_id']}`" in markdown
+    assert "| Field | Value |" in markdown
+    assert "| | |" not in markdown
+    assert "'" + work_item_id not in markdown
+    assert not re.search(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?\+00:00", markdown)
+    assert re.search(r"from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", markdown)
 
     history = (
         await scenario.client.get(HISTORY, params={"work_item_id": work_item_id}, headers=scenario.operator)

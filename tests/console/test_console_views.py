@@ -121,16 +121,20 @@ def test_markdown_escapes_first_and_links_only_http() -> None:
     html = render_markdown(
         "## Title <b>\n\n- **PASS** `<x>` [ok](https://a.example/?q=1&r=2) [bad](javascript:alert(1))\n"
         "  - nested <https://b.example/>\n\n| k | v |\n|---|---|\n| a\\|b | `c` |\n\n```\n<script>\n```\n"
+        "\n<img src=x onerror=alert(1)> [rel](/console/runs)\n"
     )
     assert "<h2>Title &lt;b&gt;</h2>" in html
     assert "<strong>PASS</strong> <code>&lt;x&gt;</code>" in html
     assert '<a href="https://a.example/?q=1&amp;r=2" rel="noopener noreferrer" target="_blank">ok</a>' in html
-    assert "[bad](javascript:alert(1)" in html
+    assert "[bad](javascript:alert(1))" in html
     assert 'href="javascript' not in html
-    assert "<ul><li>nested " in html
+    assert "[rel](/console/runs)" in html  # relative targets are not links either
+    assert '<a href="https://b.example/" rel="noopener noreferrer" target="_blank">https://b.example/</a>' in html
     assert "<td>a|b</td>" in html
-    assert "<pre><code>&lt;script&gt;</code></pre>" in html
+    assert "<pre><code>&lt;script&gt;\n</code></pre>" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>" not in html
+    assert "<img" not in html
 
 
 def test_templates_autoescape_everything() -> None:

@@ -135,4 +135,4 @@ def test_every_status_has_a_next_step_and_an_auto_mode() -> None:
     ],
 )
 def test_titles_name_the_alert_and_where(kwargs: dict[str, object], expected: str) -> None:
-    assert classify.work_item_title(recurrence_key="fp:abc", **kwargs) == expected  # type: ignore[arg-type]
+    assert classify.work_item_title(recurrence_key="fp:abc", **kwargs).english == expected  # type: ignore[arg-type]

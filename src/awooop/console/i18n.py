@@ -9,12 +9,15 @@ from functools import cache
 from importlib import resources
 from typing import Final
 
+from awooop.workitems.texts import ENGLISH as SERVER_TEXTS
+
 LANGUAGES: Final = ("en", "zh-Hant")
 DEFAULT_LANGUAGE: Final = "en"
 LANG_COOKIE: Final = "awooop_lang"
 LANGUAGE_NAMES: Final = {"en": "English", "zh-Hant": "繁體中文"}
 
 Translator = Callable[..., str]
+Sayer = Callable[[str | None, Mapping[str, object] | None, str], str]
 
 
 @cache
@@ -26,7 +29,8 @@ def catalog(language: str) -> Mapping[str, str]:
     is an error, not a silent override."""
     folder = resources.files("awooop.console").joinpath("locales")
     names = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(f".{language}.json"))
-    merged: dict[str, str] = {}
+    # The services' own generated sentences are English at their source (the API's language).
+    merged: dict[str, str] = dict(SERVER_TEXTS) if language == DEFAULT_LANGUAGE else {}
     for name in [f"{language}.json", *names]:
         data = json.loads(folder.joinpath(name).read_text("utf-8"))
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
@@ -35,6 +39,25 @@ def catalog(language: str) -> Mapping[str, str]:
             raise ValueError(f"catalog {name} redefines {sorted(twice)[:5]}")
         merged.update(data)
     return merged
+
+
+def sayer(language: str) -> Sayer:
+    """``say(key, params, english)``: a service's generated sentence in ``language``.
+
+    The English text the service rendered is the fallback: for records stored before a key existed,
+    or a key this catalog lacks (the catalog test keeps that from shipping)."""
+    own = catalog(language)
+
+    def say(key: str | None, params: Mapping[str, object] | None, english: str) -> str:
+        text = own.get(key) if key else None
+        if text is None:
+            return english
+        try:
+            return text.format(**(params or {}))
+        except (KeyError, IndexError, ValueError):
+            return english
+
+    return say
 
 
 def placeholders(text: str) -> set[str]:

@@ -15,7 +15,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from awooop.config import Settings
-from awooop.console.i18n import LANG_COOKIE, LANGUAGE_NAMES, LANGUAGES, Translator, has_message, negotiate, translator
+from awooop.console.i18n import (
+    LANG_COOKIE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    Sayer,
+    Translator,
+    has_message,
+    negotiate,
+    sayer,
+    translator,
+)
 from awooop.console.templating import render_template
 from awooop.console.views.common import format_age, format_duration, query_string, safe_next
 from awooop.core.clock import utcnow
@@ -87,6 +97,10 @@ class Console:
         return translator(self.language)
 
     @property
+    def say(self) -> Sayer:
+        return sayer(self.language)
+
+    @property
     def projects(self) -> tuple[str, ...] | None:
         """The project filter for services, exactly as the API computes it (403 outside the scope)."""
         return self.principal.project_filter(self.project)
@@ -112,6 +126,8 @@ class Console:
         return {
             "console": self,
             "t": self.t,
+            "say": self.say,
+            "has_text": has_message,
             "lang": self.language,
             "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
             "principal": self.principal,

@@ -14,3 +14,8 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def format_utc(value: datetime) -> str:
+    """The one human spelling of a time in texts we generate: ``2026-08-20 09:41:07 UTC``."""
+    return as_utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")

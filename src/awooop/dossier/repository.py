@@ -71,6 +71,13 @@ DOSSIER_COLUMNS: Columns = (
     ChannelEvent.fingerprint,
     ChannelEvent.provider_ts,
 )
+# The console's events list: the recent fields plus what tells five look-alike rows apart.
+EVENT_LIST_COLUMNS: Columns = (
+    *RECENT_COLUMNS,
+    ChannelEvent.provider,
+    ChannelEvent.stage,
+    ChannelEvent.duplicate_of,
+)
 COVERAGE_COLUMNS: Columns = (
     ChannelEvent.id,
     ChannelEvent.provider,
@@ -92,6 +99,9 @@ class EventCriteria:
     prefix_bounds: tuple[str, str | None] | None = None
     provider_event_id: str | None = None
     run_id: uuid.UUID | None = None
+    exclude_stage: str | None = None  # e.g. synthetic heartbeats, which say nothing of real coverage
+    stage: str | None = None
+    is_duplicate: bool | None = None
 
     @property
     def needs_project_index(self) -> bool:
@@ -146,6 +156,12 @@ def _conditions(criteria: EventCriteria, *, postgresql: bool) -> list[ColumnElem
         conditions.append(ChannelEvent.provider_event_id == criteria.provider_event_id)
     if criteria.prefix_bounds is not None:
         conditions.extend(_prefix_conditions(criteria.prefix_bounds, postgresql=postgresql))
+    if criteria.exclude_stage is not None:
+        conditions.append(ChannelEvent.stage != criteria.exclude_stage)
+    if criteria.stage is not None:
+        conditions.append(ChannelEvent.stage == criteria.stage)
+    if criteria.is_duplicate is not None:
+        conditions.append(ChannelEvent.is_duplicate == criteria.is_duplicate)
     return conditions
 
 

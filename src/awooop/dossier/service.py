@@ -14,10 +14,16 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.dossier import aggregate, repository
-from awooop.dossier.freshness import ALL_PROJECTS_LABEL, fetch_provider_freshness
+from awooop.dossier.freshness import ALL_PROJECTS_LABEL, HEARTBEAT_STAGE, fetch_provider_freshness
 from awooop.dossier.heartbeat import HeartbeatActor, HeartbeatNotRecorded, record_provider_heartbeats
 from awooop.dossier.rate import event_rate
-from awooop.dossier.repository import COVERAGE_COLUMNS, DOSSIER_COLUMNS, RECENT_COLUMNS, EventCriteria
+from awooop.dossier.repository import (
+    COVERAGE_COLUMNS,
+    DOSSIER_COLUMNS,
+    EVENT_LIST_COLUMNS,
+    RECENT_COLUMNS,
+    EventCriteria,
+)
 from awooop.errors import NotFound
 
 __all__ = [
@@ -29,6 +35,7 @@ __all__ = [
     "fetch_channel_event_dossier_coverage",
     "fetch_provider_freshness",
     "get_channel_event",
+    "list_events",
     "list_recent_channel_events",
     "record_provider_heartbeats",
     "runs_with_dossier",
@@ -89,6 +96,32 @@ async def list_recent_channel_events(
     return {"events": events, "total": len(events), "limit": limit}
 
 
+async def list_events(
+    session: AsyncSession,
+    *,
+    projects: Collection[str] | None,
+    channel_type: str | None = None,
+    provider: str | None = None,
+    stage: str | None = None,
+    provider_event_id_prefix: str | None = None,
+    is_duplicate: bool | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """The console's events list: newest first, with provider, stage and the original of a duplicate."""
+    criteria = EventCriteria(
+        channel_type=channel_type,
+        provider=provider,
+        stage=stage,
+        is_duplicate=is_duplicate,
+        prefix_bounds=aggregate.prefix_bounds(provider_event_id_prefix) if provider_event_id_prefix else None,
+    )
+    rows = await repository.newest_events(session, EVENT_LIST_COLUMNS, criteria, projects, limit)
+    return [
+        {**_recent_item(row), "provider": row.provider, "stage": row.stage, "duplicate_of": row.duplicate_of}
+        for row in rows
+    ]
+
+
 async def fetch_channel_event_dossier(
     session: AsyncSession,
     *,
@@ -118,12 +151,15 @@ async def fetch_channel_event_dossier_coverage(
     provider: str | None = None,
     limit: int = 100,
 ) -> dict[str, Any]:
-    """Envelope and source-ref coverage over the newest ``limit`` alert events.
+    """Envelope and source-ref coverage over the newest ``limit`` real alert events.
+
+    Synthetic heartbeats are left out of every figure: they always carry refs of their own making
+    and would make an idle provider look covered (the freshness read model reports them).
 
     ``project_label`` is echoed as ``project_id``: the requested project, or ``"*"`` when the
     caller asked for every project it can see.
     """
-    criteria = EventCriteria(channel_type="alert", provider=provider)
+    criteria = EventCriteria(channel_type="alert", provider=provider, exclude_stage=HEARTBEAT_STAGE)
     rows = await repository.newest_events(session, COVERAGE_COLUMNS, criteria, projects, limit)
     summary, providers = aggregate.coverage(dict(row._mapping) for row in rows)
     return {"project_id": project_label, "limit": limit, "summary": summary, "providers": providers}

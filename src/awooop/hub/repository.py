@@ -10,15 +10,17 @@ encodes in binary: one statement per batch and a fraction of the per-row CPU of 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, select, text, tuple_
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, func, select, text, tuple_
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.scope import scoped
 from awooop.core.types import UTCDateTime
 from awooop.models import ChannelEvent, IntakeRejection, Project
 
@@ -178,3 +180,51 @@ async def find_originals(session: AsyncSession, keys: Iterable[EventKey]) -> dic
 async def insert_rejection(session: AsyncSession, row: dict[str, Any]) -> None:
     conn = await session.connection()
     await conn.execute(REJECTIONS.insert(), [row])
+
+
+async def list_rejections(
+    session: AsyncSession,
+    *,
+    projects: Collection[str] | None,
+    provider: str | None,
+    reason: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[IntakeRejection]:
+    """Newest first through ``ix_intake_rejections_project_received``; filters narrow that walk."""
+    stmt = scoped(select(IntakeRejection), IntakeRejection.project_id, projects)
+    if provider is not None:
+        stmt = stmt.where(IntakeRejection.provider == provider)
+    if reason is not None:
+        stmt = stmt.where(IntakeRejection.reason == reason)
+    if since is not None:
+        stmt = stmt.where(IntakeRejection.received_at >= since)
+    if until is not None:
+        stmt = stmt.where(IntakeRejection.received_at < until)
+    if before is not None:
+        stmt = stmt.where(tuple_(IntakeRejection.received_at, IntakeRejection.id) < before)
+    stmt = stmt.order_by(IntakeRejection.received_at.desc(), IntakeRejection.id.desc()).limit(limit)
+    return (await session.scalars(stmt)).all()
+
+
+async def count_rejections_since(
+    session: AsyncSession, *, projects: Collection[str] | None, since: datetime
+) -> Sequence[tuple[str, str, str, int, datetime]]:
+    """(project, provider, reason, count, latest) of the refusals since ``since``."""
+    stmt = scoped(
+        select(
+            IntakeRejection.project_id,
+            IntakeRejection.provider,
+            IntakeRejection.reason,
+            func.count(),
+            func.max(IntakeRejection.received_at),
+        ),
+        IntakeRejection.project_id,
+        projects,
+    )
+    stmt = stmt.where(IntakeRejection.received_at >= since).group_by(
+        IntakeRejection.project_id, IntakeRejection.provider, IntakeRejection.reason
+    )
+    return [(p, pr, r, int(n), at) for p, pr, r, n, at in await session.execute(stmt)]

@@ -59,6 +59,7 @@ def record_row(project_id: str, record: ImportedRecord) -> Row:
         duplicate_of=None,
         run_id=None,
         incident_id=None,
+        silence_id=None,  # imported history is never routed, so never silenced
         received_at=record.occurred_at,
         origin_system=record.origin_system,
         origin_id=fit(record.origin_id, ID_LIMIT),
@@ -234,4 +235,5 @@ def exported_row(project_id: str, event: ExportedEvent) -> Row:
         "duplicate_of": None,
         "run_id": None,
         "incident_id": None,
+        "silence_id": None,
     }

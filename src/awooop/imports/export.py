@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.imports import repository
 from awooop.imports.formats.jsonl import EXPORT_VERSION
 
-# Links into the exporting installation (its runs, incidents, originals) mean nothing elsewhere.
-_LOCAL_COLUMNS = frozenset({"id", "duplicate_of", "run_id", "incident_id"})
+# Links into the exporting installation (its runs, incidents, originals, silences) mean nothing elsewhere.
+_LOCAL_COLUMNS = frozenset({"id", "duplicate_of", "run_id", "incident_id", "silence_id"})
 
 
 def export_line(row: dict[str, Any]) -> bytes:

@@ -21,6 +21,10 @@ async def list_incidents(
     project_id: Annotated[str | None, Query(description="Project; omitted = every project the key can see")] = None,
     status: Annotated[Literal["open", "resolved"] | None, Query(description="open or resolved")] = None,
     recurrence_key: Annotated[str | None, Query(max_length=1024, description="Only this recurrence key")] = None,
+    severity: Annotated[
+        Literal["critical", "error", "warning", "info"] | None, Query(description="Only this severity")
+    ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in the title or the recurrence key")] = None,
     cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
 ) -> IncidentPage:
@@ -29,6 +33,8 @@ async def list_incidents(
         projects=operator.project_filter(project_id),
         status=status,
         recurrence_key=recurrence_key,
+        severity=severity,
+        text=(q.strip() or None) if q else None,
         cursor=cursor,
         limit=limit,
     )

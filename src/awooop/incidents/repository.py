@@ -42,10 +42,19 @@ async def list_incidents(
     recurrence_key: str | None,
     before: tuple[datetime, int] | None,
     limit: int,
+    severity: str | None = None,
+    text: str | None = None,
 ) -> Sequence[Incident]:
     stmt = _scoped(select(Incident), projects)
     if status is not None:
         stmt = stmt.where(Incident.status == status)
+    if severity is not None:
+        stmt = stmt.where(Incident.severity == severity)
+    if text is not None:
+        # Case-insensitive substring of the title or the recurrence key, % and _ taken literally.
+        stmt = stmt.where(
+            Incident.title.icontains(text, autoescape=True) | Incident.recurrence_key.icontains(text, autoescape=True)
+        )
     if recurrence_key is not None:
         stmt = stmt.where(Incident.recurrence_key == recurrence_key)
     if before is not None:

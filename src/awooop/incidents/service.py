@@ -35,6 +35,8 @@ async def list_incidents(
     projects: Collection[str] | None,
     status: str | None = None,
     recurrence_key: str | None = None,
+    severity: str | None = None,
+    text: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> IncidentPage:
@@ -50,7 +52,14 @@ async def list_incidents(
             raise BadRequest("cursor does not belong to the incidents list", field="cursor")
         before = (at, seq)
     rows = await repository.list_incidents(
-        session, projects=projects, status=status, recurrence_key=recurrence_key, before=before, limit=limit + 1
+        session,
+        projects=projects,
+        status=status,
+        recurrence_key=recurrence_key,
+        severity=severity,
+        text=text,
+        before=before,
+        limit=limit + 1,
     )
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].opened_at, page[-1].seq) if len(rows) > limit else None

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from awooop.workitems import texts
+
 WorkItemStatus = Literal["manual_gate", "failed_repair", "verified_repair", "automation_gap", "open"]
 Priority = Literal["P1", "P2", "P3", "P4"]
 RecurrenceWorkItemMode = Literal["auto", "auto_repair", "manual_review", "ticket"]
@@ -25,18 +27,7 @@ SHADOW_MODE = "shadow"
 _SEVERITY_LEVEL: dict[str, int] = {"critical": 1, "error": 2, "warning": 3, "info": 4}
 _NEEDS_A_HUMAN: frozenset[WorkItemStatus] = frozenset({"manual_gate", "failed_repair"})
 
-NEXT_STEPS: dict[WorkItemStatus, str] = {
-    "manual_gate": (
-        "Approve or reject the remediation run waiting for approval; it does nothing until an operator decides."
-    ),
-    "failed_repair": (
-        "Auto-repair failed: take the work item over manually or hand off a ticket proposal with the evidence; "
-        "do not retry blindly."
-    ),
-    "verified_repair": "Repair verified and no new firing since: nothing to do; watch for the next recurrence.",
-    "automation_gap": "No playbook matches and no run was ever tried: add a playbook or hand off a ticket proposal.",
-    "open": "Recurring without a verified repair: review the evidence, run a dry-run, then repair or hand off.",
-}
+NEXT_STEPS: dict[WorkItemStatus, str] = {status: texts.next_step(status).english for status in STATUSES}
 
 # What `auto` means for each status (docs/work-items.md, "Modes").
 AUTO_MODE: dict[WorkItemStatus, ResolvedWorkItemMode] = {
@@ -75,7 +66,11 @@ class GroupFacts:
 @dataclass(frozen=True, slots=True)
 class Classification:
     status: WorkItemStatus
-    reason: str
+    why: texts.Phrase
+
+    @property
+    def reason(self) -> str:
+        return self.why.english
 
 
 def recurred_after(run: RunFacts, last_original_at: datetime | None) -> bool:
@@ -90,25 +85,24 @@ def classify(facts: GroupFacts) -> Classification:
     latest = facts.latest_live_run
     if latest is None:
         if not facts.playbook_matches:
-            return Classification("automation_gap", "no live run was ever created and no playbook matches")
-        return Classification("open", "a playbook matches but no live run was created yet")
+            return Classification("automation_gap", texts.phrase("wi.reason.no_run_no_playbook"))
+        return Classification("open", texts.phrase("wi.reason.playbook_no_run"))
     return _classify_by_run(latest, facts.last_original_at)
 
 
 def _classify_by_run(latest: RunFacts, last_original_at: datetime | None) -> Classification:
     """Rules 1-3 and 5 for a group that has a latest live run L."""
     if latest.state == "awaiting_approval":
-        return Classification("manual_gate", "the latest run waits for an operator's approval")
+        return Classification("manual_gate", texts.phrase("wi.reason.awaiting_approval"))
     if latest.state == "failed" or latest.repair_outcome == "failed":
-        return Classification(
-            "failed_repair", f"the latest run ended {latest.state}, repair outcome {latest.repair_outcome}"
-        )
+        outcome = str(latest.repair_outcome)
+        return Classification("failed_repair", texts.phrase("wi.reason.failed", state=latest.state, outcome=outcome))
     if latest.state == "completed" and latest.repair_outcome == "verified":
         if recurred_after(latest, last_original_at):
-            return Classification("open", "the problem fired again after a verified repair")
-        return Classification("verified_repair", "the latest run verified its repair and nothing fired since")
+            return Classification("open", texts.phrase("wi.reason.recurred_after_verified"))
+        return Classification("verified_repair", texts.phrase("wi.reason.verified"))
     outcome = latest.repair_outcome or "none"
-    return Classification("open", f"the latest run is {latest.state}, repair outcome {outcome}")
+    return Classification("open", texts.phrase("wi.reason.latest_run", state=latest.state, outcome=outcome))
 
 
 def is_recurrent(original_total: int) -> bool:
@@ -141,11 +135,13 @@ def work_item_title(
     target_resource: str | None,
     recurrence_key: str,
     original_total: int,
-) -> str:
+) -> texts.Phrase:
     what = alertname or recurrence_key
     where = "/".join(part for part in (namespace, target_resource) if part)
-    times = "once" if original_total == 1 else f"{original_total}×"
-    return f"{what} on {where} fired {times}" if where else f"{what} fired {times}"
+    times = "once" if original_total == 1 else "n"
+    if where:
+        return texts.phrase(f"wi.title.where_{times}", what=what, where=where, n=original_total)
+    return texts.phrase(f"wi.title.{times}", what=what, n=original_total)
 
 
 def resolve_mode(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.clock import format_utc
 from awooop.models import ChannelEvent, Incident, Run
 from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
 from awooop.workitems import repository
@@ -19,9 +20,9 @@ from awooop.workitems.schemas import (
     DryRunOutcome,
     EvidenceEvent,
     MatchedPlaybook,
-    PlannedAction,
     PreflightCheck,
 )
+from awooop.workitems.texts import Phrase, phrase
 
 CHECK_IDS = (
     "work_item_found",
@@ -78,8 +79,15 @@ def matched_playbook(spec: PlaybookSpec | None) -> MatchedPlaybook | None:
     )
 
 
-def _check(check_id: str, status: CheckStatus, detail: str, **data: object) -> PreflightCheck:
-    return PreflightCheck(id=check_id, status=status, detail=detail, data=data)
+def _check(check_id: str, status: CheckStatus, detail: Phrase, **data: object) -> PreflightCheck:
+    return PreflightCheck(
+        id=check_id,
+        status=status,
+        detail=detail.english,
+        detail_key=detail.key,
+        detail_params=dict(detail.params),
+        data=data,
+    )
 
 
 def _dossier_check(group: RecurrenceGroup) -> PreflightCheck:
@@ -89,18 +97,13 @@ def _dossier_check(group: RecurrenceGroup) -> PreflightCheck:
     kinds = {kind: sum(1 for event in events if event.has_refs(kind)) for kind in REF_KINDS}
     data = {"event_total": len(events), "envelope_total": enveloped, "source_ref_total": refs, "ref_kinds": kinds}
     if enveloped == 0:
-        return _check("dossier_present", "fail", "no event of this group has a source envelope", **data)
+        return _check("dossier_present", "fail", phrase("wi.check.dossier_present.none"), **data)
     present = ", ".join(f"{kind} ({count})" for kind, count in kinds.items() if count) or "none"
     if refs == 0:
-        return _check(
-            "dossier_present", "warn", f"{enveloped}/{len(events)} events have an envelope but no source refs", **data
-        )
-    return _check(
-        "dossier_present",
-        "pass",
-        f"{enveloped}/{len(events)} events have an envelope; {refs} source refs, by kind: {present}",
-        **data,
-    )
+        no_refs = phrase("wi.check.dossier_present.no_refs", enveloped=enveloped, total=len(events))
+        return _check("dossier_present", "warn", no_refs, **data)
+    ok = phrase("wi.check.dossier_present.ok", enveloped=enveloped, total=len(events), refs=refs, kinds=present)
+    return _check("dossier_present", "pass", ok, **data)
 
 
 def _recurrence_check(group: RecurrenceGroup) -> PreflightCheck:
@@ -108,65 +111,64 @@ def _recurrence_check(group: RecurrenceGroup) -> PreflightCheck:
     data = {"latest_stage": latest.stage, "latest_received_at": latest.received_at.isoformat()}
     originals = group.original_total
     if latest.stage == "firing":
-        return _check("recurrence_active", "pass", f"still firing; {originals} original firings in the window", **data)
-    return _check(
-        "recurrence_active",
-        "warn",
-        f"latest event is {latest.stage} at {latest.received_at.isoformat()}; "
-        f"{originals} original firings in the window",
-        **data,
+        return _check(
+            "recurrence_active", "pass", phrase("wi.check.recurrence_active.firing", originals=originals), **data
+        )
+    quiet = phrase(
+        "wi.check.recurrence_active.quiet", stage=latest.stage, at=format_utc(latest.received_at), originals=originals
     )
+    return _check("recurrence_active", "warn", quiet, **data)
 
 
 def _in_flight_check(facts: PreflightFacts, mode: ResolvedWorkItemMode) -> PreflightCheck:
     runs = facts.runs_in_flight
     if not runs:
-        return _check(
-            "no_run_in_flight", "pass", "no run of this recurrence key is queued, running or awaiting approval"
-        )
+        return _check("no_run_in_flight", "pass", phrase("wi.check.no_run_in_flight.none"))
     names = ", ".join(f"{run.id} ({run.state}, agent {run.agent_id})" for run in runs)
     status: CheckStatus = "fail" if mode == "auto_repair" else "warn"
-    consequence = "a second repair would race it" if mode == "auto_repair" else "someone may already be on it"
-    return _check(
-        "no_run_in_flight", status, f"in flight: {names}; {consequence}", run_ids=[str(run.id) for run in runs]
+    detail = phrase(
+        "wi.check.no_run_in_flight.race" if mode == "auto_repair" else "wi.check.no_run_in_flight.busy", runs=names
     )
+    return _check("no_run_in_flight", status, detail, run_ids=[str(run.id) for run in runs])
 
 
 def _playbook_check(facts: PreflightFacts, mode: ResolvedWorkItemMode) -> PreflightCheck:
     spec = facts.playbook
     if spec is None:
         status: CheckStatus = "fail" if mode == "auto_repair" else "warn"
-        return _check("playbook_available", status, "no playbook matches the latest event of this group")
+        return _check("playbook_available", status, phrase("wi.check.playbook_available.none"))
     data = {"playbook_id": spec.id, "agent_id": spec.agent_id, "action": spec.action}
     if spec.mode == "shadow":
-        return _check(
-            "playbook_available", "warn", f"playbook {spec.id} matches in shadow mode: runs record, never act", **data
-        )
-    gate = ", behind an approval gate" if spec.requires_approval else ""
-    return _check(
-        "playbook_available", "pass", f"playbook {spec.id}: agent {spec.agent_id}, action {spec.action}{gate}", **data
-    )
+        shadow = phrase("wi.check.playbook_available.shadow", playbook_id=spec.id)
+        return _check("playbook_available", "warn", shadow, **data)
+    key = "wi.check.playbook_available.gated" if spec.requires_approval else "wi.check.playbook_available.ok"
+    detail = phrase(key, playbook_id=spec.id, agent_id=spec.agent_id, action=spec.action)
+    return _check("playbook_available", "pass", detail, **data)
 
 
 def _budget_check(facts: PreflightFacts, mode: ResolvedWorkItemMode) -> PreflightCheck:
     failed = facts.failed_repairs
     data = {"failed_repairs_24h": failed, "budget": REPAIR_BUDGET}
-    detail = f"{failed} failed repairs in the last 24 h (budget {REPAIR_BUDGET})"
     if failed < REPAIR_BUDGET:
-        return _check("repair_budget", "pass", detail, **data)
+        return _check(
+            "repair_budget", "pass", phrase("wi.check.repair_budget.ok", failed=failed, budget=REPAIR_BUDGET), **data
+        )
     status: CheckStatus = "fail" if mode == "auto_repair" else "warn"
-    return _check("repair_budget", status, f"{detail}: exhausted, no further auto-repair", **data)
+    exhausted = phrase("wi.check.repair_budget.exhausted", failed=failed, budget=REPAIR_BUDGET)
+    return _check("repair_budget", status, exhausted, **data)
 
 
 def _incident_check(facts: PreflightFacts) -> PreflightCheck:
     incident = facts.latest_incident
     if incident is None:
-        return _check("incident_state", "warn", "no incident was opened for this recurrence key")
+        return _check("incident_state", "warn", phrase("wi.check.incident_state.none"))
     data = {"incident_id": incident.id, "incident_status": incident.status}
     if incident.status == "open":
-        return _check("incident_state", "pass", f"{incident.id} open since {incident.opened_at.isoformat()}", **data)
-    resolved = incident.resolved_at.isoformat() if incident.resolved_at else "an unknown time"
-    return _check("incident_state", "warn", f"{incident.id} {incident.status} at {resolved}; nothing open now", **data)
+        opened = phrase("wi.check.incident_state.open", incident_id=incident.id, at=format_utc(incident.opened_at))
+        return _check("incident_state", "pass", opened, **data)
+    resolved = format_utc(incident.resolved_at) if incident.resolved_at else "?"
+    closed = phrase("wi.check.incident_state.closed", incident_id=incident.id, status=incident.status, at=resolved)
+    return _check("incident_state", "warn", closed, **data)
 
 
 def evaluate_checks(group: RecurrenceGroup, facts: PreflightFacts, mode: ResolvedWorkItemMode) -> list[PreflightCheck]:
@@ -175,7 +177,12 @@ def evaluate_checks(group: RecurrenceGroup, facts: PreflightFacts, mode: Resolve
     found = _check(
         "work_item_found",
         "pass",
-        f"{group.work_item['work_item_id']} in project {group.project_id}: {group.status}",
+        phrase(
+            "wi.check.work_item_found",
+            work_item_id=group.work_item["work_item_id"],
+            project_id=group.project_id,
+            status=group.status,
+        ),
         work_item_status=group.status,
     )
     return [
@@ -212,82 +219,3 @@ def evidence_of(facts: PreflightFacts) -> list[EvidenceEvent]:
         )
         for event in facts.evidence
     ]
-
-
-def planned_actions(
-    group: RecurrenceGroup,
-    facts: PreflightFacts,
-    mode: ResolvedWorkItemMode,
-    checks: Sequence[PreflightCheck],
-    *,
-    operator_id: str,
-) -> list[PlannedAction]:
-    """What a real execution of ``mode`` would do now; a blocked pre-flight stops before any action."""
-    failed = [check.id for check in checks if check.status == "fail"]
-    if failed:
-        return [PlannedAction(action="stop", detail=f"blocked by {', '.join(failed)}: nothing would be changed")]
-    if mode == "auto_repair":
-        return _auto_repair_actions(group, facts)
-    if mode == "manual_review":
-        return _manual_review_actions(group, facts, operator_id)
-    assert group.work_item is not None
-    links = sum(event.source_ref_count + (1 if event.source_url else 0) for event in facts.evidence)
-    return [
-        PlannedAction(
-            action="open_ticket_proposal",
-            detail=(
-                f"record a ticket proposal '{group.work_item['title']}' with {len(facts.evidence)} evidence events "
-                f"and {links} source links; no external ticket is created"
-            ),
-        )
-    ]
-
-
-def _auto_repair_actions(group: RecurrenceGroup, facts: PreflightFacts) -> list[PlannedAction]:
-    spec = facts.playbook
-    assert spec is not None  # playbook_available fails without one, so this mode is blocked before
-    kind = "shadow run (recorded, no action taken)" if spec.mode == "shadow" else "live run"
-    actions = [
-        PlannedAction(
-            action="queue_run",
-            detail=(
-                f"queue a {kind} for agent {spec.agent_id} with action {spec.action} "
-                f"(playbook {spec.id}) on recurrence key {group.recurrence_key}"
-            ),
-        )
-    ]
-    if spec.requires_approval:
-        actions.append(
-            PlannedAction(
-                action="request_approval", detail="hold the run in awaiting_approval until an operator approves"
-            )
-        )
-    incident = facts.latest_incident
-    if incident is not None and incident.status == "open":
-        actions.append(PlannedAction(action="link_incident", detail=f"link the run to incident {incident.id}"))
-    return actions
-
-
-def _manual_review_actions(group: RecurrenceGroup, facts: PreflightFacts, operator_id: str) -> list[PlannedAction]:
-    actions: list[PlannedAction] = []
-    latest = group.latest_live_run
-    if latest is not None and latest.state == "awaiting_approval":
-        actions.append(
-            PlannedAction(
-                action="decide_approval",
-                detail=(
-                    f"operator {operator_id} approves run {latest.id} (queued for agent {latest.agent_id}) "
-                    "or rejects it (cancelled)"
-                ),
-            )
-        )
-    run_note = f"; latest run {latest.id} is {latest.state}" if latest is not None else "; no live run yet"
-    actions.append(
-        PlannedAction(
-            action="assign_manual_review",
-            detail=(
-                f"assign the work item to operator {operator_id} with {len(facts.evidence)} evidence events{run_note}"
-            ),
-        )
-    )
-    return actions

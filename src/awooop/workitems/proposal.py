@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from awooop.core.clock import format_utc
 from awooop.workitems.schemas import (
     ChannelEventRecurrenceItem,
     EvidenceEvent,
@@ -24,6 +25,15 @@ _URL_PREFIXES = ("http://", "https://")
 def _cell(value: object) -> str:
     """A value safe inside a markdown table cell or inline code."""
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("\n", " ")
+
+
+def _code(value: object) -> str:
+    """An id as inline code, safe inside a table cell."""
+    return f"`{_cell(value)}`"
+
+
+def _when(value: datetime | None) -> str:
+    return format_utc(value) if value is not None else "unknown"
 
 
 def collect_links(evidence: Sequence[EvidenceEvent]) -> list[TicketLink]:
@@ -80,36 +90,36 @@ def ticket_labels(work_item: RecurrenceWorkItemRead, group: ChannelEventRecurren
 def _overview(work_item: RecurrenceWorkItemRead, group: ChannelEventRecurrenceItem) -> list[str]:
     summary = group.repair_summary or {}
     run = (
-        f"`{group.latest_run_id}` {group.latest_run_state} (agent {group.latest_agent_id})"
+        f"{_code(group.latest_run_id)} {_cell(group.latest_run_state)} (agent {_code(group.latest_agent_id)})"
         if group.latest_run_id
         else "none"
     )
+    # Values are table-safe already: ids as code, free text through _cell.
     rows: list[tuple[str, Any]] = [
-        ("Work item", f"`{work_item.work_item_id}`"),
-        ("Project", work_item.project_id),
-        ("Recurrence key", f"`{_cell(work_item.recurrence_key)}`"),
-        ("Status", f"{work_item.status}: {work_item.status_reason}"),
+        ("Work item", _code(work_item.work_item_id)),
+        ("Project", _code(work_item.project_id)),
+        ("Recurrence key", _code(work_item.recurrence_key)),
+        ("Status", f"{_code(work_item.status)}: {_cell(work_item.status_reason)}"),
         ("Priority", work_item.priority),
-        ("Severity", group.severity or "unknown"),
+        ("Severity", _cell(group.severity or "unknown")),
         (
             "Occurrences",
             f"{group.occurrence_total} events ({summary.get('original_occurrence_total', 0)} original firings, "
-            f"{group.duplicate_total} duplicates) from {group.first_received_at} to {group.latest_received_at}",
+            f"{group.duplicate_total} duplicates) from {_when(group.first_received_at)} "
+            f"to {_when(group.latest_received_at)}",
         ),
         ("Latest run", run),
         ("Repairs", f"{summary.get('verified', 0)} verified, {summary.get('failed', 0)} failed"),
-        ("Incidents", ", ".join(group.incident_ids) or "none"),
+        ("Incidents", ", ".join(_code(i) for i in group.incident_ids) or "none"),
     ]
-    return ["| | |", "|---|---|", *(f"| {name} | {_cell(value)} |" for name, value in rows)]
+    return ["| Field | Value |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
 
 
 def _evidence_lines(evidence: Sequence[EvidenceEvent]) -> list[str]:
     lines: list[str] = []
     for event in evidence:
         duplicate = " (duplicate)" if event.is_duplicate else ""
-        lines.append(
-            f"- {event.received_at.isoformat()} `{_cell(event.preview or event.provider_event_id)}`{duplicate}"
-        )
+        lines.append(f"- {_when(event.received_at)} {_code(event.preview or event.provider_event_id)}{duplicate}")
         if event.source_url:
             lines.append(f"  - source: <{event.source_url}>")
         if event.log_correlation:
@@ -137,7 +147,7 @@ def render_ticket_proposal(
         work_item.next_step,
         "",
         "### Pre-flight checks",
-        *(f"- **{_CHECK_MARK[check.status]}** `{check.id}`: {check.detail}" for check in checks),
+        *(f"- **{_CHECK_MARK[check.status]}** {_code(check.id)}: {check.detail}" for check in checks),
         "",
         f"### Evidence (newest {len(evidence)} events)",
         *_evidence_lines(evidence),
@@ -151,7 +161,8 @@ def render_ticket_proposal(
             or ["- none"]
         ),
         "",
-        f"_Proposed by AwoooP (dry-run {based_on_id or 'none'}); no external ticket was created._",
+        f"_Proposed by AwoooP (dry-run {_code(based_on_id) if based_on_id else 'none'}); "
+        "no external ticket was created._",
     ]
     return TicketProposal(
         title=f"[{work_item.priority}] {work_item.title}",

@@ -36,6 +36,8 @@ class RecurrenceGroup:
     last_original_at: datetime | None = None
     classification: classify.Classification | None = None
     work_item: dict[str, Any] | None = None  # a RecurrenceWorkItemRead as a dict, like the item
+    # Catalog keys and values of the work item's generated texts (kept out of the seed's dict).
+    work_item_texts: dict[str, Any] = field(default_factory=dict)
     item: dict[str, Any] = field(default_factory=dict)
     original_total: int = 0  # original (non-duplicate) firings in the window: what "recurrent" counts
 
@@ -203,21 +205,29 @@ def _classify(group: RecurrenceGroup) -> None:
     if not classify.has_work_item(group.status, recurrent=classify.is_recurrent(original_total)):
         return
     latest = group.latest
+    title = classify.work_item_title(
+        alertname=latest.alertname,
+        namespace=latest.namespace,
+        target_resource=latest.target_resource,
+        recurrence_key=group.recurrence_key,
+        original_total=original_total,
+    )
+    why = group.classification.why
     group.work_item = {
         "work_item_id": group.work_item_id,
         "project_id": group.project_id,
         "recurrence_key": group.recurrence_key,
         "status": group.status,
-        "status_reason": group.classification.reason,
-        "title": classify.work_item_title(
-            alertname=latest.alertname,
-            namespace=latest.namespace,
-            target_resource=latest.target_resource,
-            recurrence_key=group.recurrence_key,
-            original_total=original_total,
-        ),
+        "status_reason": why.english,
+        "title": title.english,
         "next_step": classify.NEXT_STEPS[group.status],
         "priority": classify.priority(latest.severity, group.status, original_total),
+    }
+    group.work_item_texts = {
+        "status_reason_key": why.key,
+        "status_reason_params": dict(why.params),
+        "title_key": title.key,
+        "title_params": dict(title.params),
     }
 
 

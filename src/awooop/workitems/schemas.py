@@ -112,12 +112,19 @@ class RecurrenceWorkItemRead(BaseModel):
     title: str
     next_step: str
     priority: Priority
+    # The catalog keys and values of status_reason and title (workitems.texts), for translation.
+    status_reason_key: str | None = None
+    status_reason_params: dict[str, Any] = Field(default_factory=dict)
+    title_key: str | None = None
+    title_params: dict[str, Any] = Field(default_factory=dict)
 
 
 class PreflightCheck(BaseModel):
     id: str = Field(description="stable id, e.g. no_run_in_flight")
     status: CheckStatus
-    detail: str
+    detail: str = Field(description="What the check found, in English")
+    detail_key: str | None = Field(default=None, description="Catalog key of detail, for translation")
+    detail_params: dict[str, Any] = Field(default_factory=dict, description="The values detail names")
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -159,7 +166,9 @@ class WorkItemGuarantees(BaseModel):
 
 class PlannedAction(BaseModel):
     action: str = Field(description="machine-readable action, e.g. queue_run, request_approval")
-    detail: str
+    detail: str = Field(description="What the action would do, in English")
+    detail_key: str | None = Field(default=None, description="Catalog key of detail, for translation")
+    detail_params: dict[str, Any] = Field(default_factory=dict, description="The values detail names")
 
 
 class OperatorRef(BaseModel):

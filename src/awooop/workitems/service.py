@@ -19,7 +19,7 @@ from awooop.core.ids import uuid7
 from awooop.errors import NotFound
 from awooop.models import WorkItemRecord
 from awooop.operators.principal import AwoooPOperatorPrincipal
-from awooop.workitems import classify, preflight, proposal, recurrence, repository
+from awooop.workitems import classify, plans, preflight, proposal, recurrence, repository
 from awooop.workitems.classify import RecurrenceWorkItemHandoffKind, RecurrenceWorkItemMode, ResolvedWorkItemMode
 from awooop.workitems.schemas import (
     ChannelEventRecurrenceItem,
@@ -109,7 +109,7 @@ async def _prepare(
     )
     checks = preflight.evaluate_checks(group, facts, resolved)
     item = ChannelEventRecurrenceItem.model_validate(group.item)
-    work_item = RecurrenceWorkItemRead.model_validate(group.work_item)
+    work_item = RecurrenceWorkItemRead.model_validate({**group.work_item, **group.work_item_texts})
     return _Prepared(group, item, work_item, facts, mode, resolved, checks, now)
 
 
@@ -209,7 +209,7 @@ async def fetch_recurrence_work_item_dry_run(
     prepared = await _prepare(
         session, projects=projects, work_item_id=work_item_id, mode=mode, provider=provider, limit=limit
     )
-    actions = preflight.planned_actions(
+    actions = plans.planned_actions(
         prepared.group, prepared.facts, prepared.resolved_mode, prepared.checks, operator_id=operator.operator_id
     )
     body = {**_snapshot(prepared), "would_do": [action.model_dump(mode="json") for action in actions]}

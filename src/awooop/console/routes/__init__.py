@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from awooop.console.routes import auth, events, monitors, overview, recurrence, runs, silences
+from awooop.console.routes import auth, events, incidents, monitors, overview, recurrence, rejections, runs, silences
 from awooop.console.web import ConsoleRoute, error_response
 from awooop.errors import NotFound
 
@@ -29,6 +29,8 @@ router.include_router(recurrence.router)
 router.include_router(events.router)
 router.include_router(monitors.router)
 router.include_router(silences.router)
+router.include_router(incidents.router)
+router.include_router(rejections.router)
 
 
 @router.api_route("/{path:path}", methods=["GET", "POST"], include_in_schema=False)

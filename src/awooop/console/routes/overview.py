@@ -14,6 +14,7 @@ from awooop.console.views.overview import RATE_RANGES, OverviewView, build_overv
 from awooop.console.web import Console, ConsoleDep, ConsoleRoute, render, toast
 from awooop.deps import ReadSessionDep, SessionDep
 from awooop.dossier import service as dossier
+from awooop.hub import rejections_read
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -37,7 +38,8 @@ async def load_overview(session: AsyncSession, console: Console, rate_code: str 
     rate = await dossier.event_rate(
         session, projects=projects, hours=chosen.hours, bucket_minutes=chosen.bucket_minutes, now=console.now
     )
-    return build_overview(freshness, coverage, rate, chosen)
+    refused = await rejections_read.recent_rejections(session, projects=projects, now=console.now)
+    return build_overview(freshness, coverage, rate, chosen, refused)
 
 
 def _context(console: Console, view: OverviewView) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from awooop.console.views.recurrence import (
 from awooop.console.web import Console, ConsoleDep, ConsoleRoute, is_htmx, redirect, render, toast
 from awooop.deps import ReadSessionDep, SessionDep
 from awooop.errors import BadRequest
+from awooop.hub.providers import ALERT_PROVIDERS
 from awooop.workitems import service
 from awooop.workitems.classify import RecurrenceWorkItemHandoffKind, RecurrenceWorkItemMode
 
@@ -71,7 +72,14 @@ async def recurrence_page(
         provider=provider or None,
     )
     panel = await _panel(session, console, work_item, "auto", provider or None) if work_item else None
-    context = {"section": "recurrence", "view": view, "panel": panel, "selected": work_item, "window": WINDOW}
+    context = {
+        "section": "recurrence",
+        "view": view,
+        "panel": panel,
+        "selected": work_item,
+        "window": WINDOW,
+        "alert_providers": ALERT_PROVIDERS,
+    }
     return render(console, "recurrence.html", context)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from awooop.console.views.charts import BarChart, bar_chart
 from awooop.console.views.common import as_datetime
+from awooop.hub.rejections_read import RecentRejections
 
 STATUS_CLASS = {"fresh": "ok", "stale": "warn", "never": "neutral"}
 # Problems first: a stale source is what the on-call engineer opened the page for.
@@ -50,6 +51,12 @@ class ProviderTile:
     last_heartbeat_at: Any
     last_heartbeat_age_seconds: float | None
     can_heartbeat: bool
+    refused: RecentRejections | None = None  # deliveries refused in the last hour
+
+    @property
+    def heard_of(self) -> bool:
+        """Anything at all: an event, a heartbeat, or a refused delivery (a wrong token must show)."""
+        return self.status != "never" or self.pipeline_status != "never" or self.refused is not None
 
     @property
     def status_class(self) -> str:
@@ -118,7 +125,10 @@ def percent(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
-def build_tiles(items: Sequence[Mapping[str, Any]]) -> list[ProjectTiles]:
+def build_tiles(
+    items: Sequence[Mapping[str, Any]], refused: Mapping[tuple[str, str], RecentRejections] | None = None
+) -> list[ProjectTiles]:
+    refusals = refused or {}
     by_project: dict[str, list[ProviderTile]] = {}
     for item in items:
         tile = ProviderTile(
@@ -132,13 +142,14 @@ def build_tiles(items: Sequence[Mapping[str, Any]]) -> list[ProjectTiles]:
             last_heartbeat_at=item.get("last_heartbeat_at"),
             last_heartbeat_age_seconds=item.get("last_heartbeat_age_seconds"),
             can_heartbeat=item.get("channel_type", "alert") == "alert",
+            refused=refusals.get((item["project_id"], item["provider"])),
         )
         by_project.setdefault(tile.project_id, []).append(tile)
     result = []
     for project_id in sorted(by_project):
         tiles = sorted(by_project[project_id], key=lambda t: (STATUS_ORDER.get(t.status, 3), t.provider))
-        active = [t for t in tiles if t.status != "never" or t.pipeline_status != "never"]
-        quiet = [t for t in tiles if t.status == "never" and t.pipeline_status == "never"]
+        active = [t for t in tiles if t.heard_of]
+        quiet = [t for t in tiles if not t.heard_of]
         result.append(ProjectTiles(project_id, active, quiet))
     return result
 
@@ -196,14 +207,15 @@ def build_overview(
     coverage: Mapping[str, Any],
     rate: Mapping[str, Any],
     chosen: RateRange | None = None,
+    refused: Mapping[tuple[str, str], RecentRejections] | None = None,
 ) -> OverviewView:
     summary = freshness.get("summary", {})
     cov = coverage.get("summary", {})
     source_count = int(cov.get("source_count", 0))
     chosen = chosen or rate_range(None)
     rate_rows, rate_max = build_rate_rows(rate, chosen)
-    projects = build_tiles(freshness.get("items", []))
-    ever_heard = any(t.status != "never" or t.pipeline_status != "never" for p in projects for t in p.active)
+    projects = build_tiles(freshness.get("items", []), refused)
+    ever_heard = any(t.heard_of for p in projects for t in p.active)
     return OverviewView(
         limit_seconds=int(freshness.get("limit_seconds", 0)),
         checked_at=freshness.get("checked_at"),

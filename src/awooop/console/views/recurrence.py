@@ -11,13 +11,6 @@ from awooop.console.views.charts import BarChart, bar_chart, bucket_times
 from awooop.console.views.dossier import SourceRef, correlation_pairs, flatten_refs
 
 WORK_ITEM_STATUSES: tuple[str, ...] = ("manual_gate", "failed_repair", "automation_gap", "open", "verified_repair")
-SUMMARY_KEYS = {
-    "manual_gate": "manual_gate_group_total",
-    "failed_repair": "failed_repair_group_total",
-    "automation_gap": "automation_gap_group_total",
-    "open": "open_work_item_group_total",
-    "verified_repair": "verified_repair_group_total",
-}
 MODES: tuple[str, ...] = ("auto", "auto_repair", "manual_review", "ticket")
 SPARK_BUCKETS = 28
 INCIDENTS_SHOWN = 3  # a noisy group may have dozens of incidents: the newest few, then a count
@@ -96,7 +89,12 @@ def build_recurrence_view(
     spark_start, bucket = spark_window(window_start, now)
     rows = [GroupRow(item, group_spark(firings, now=now, bucket=bucket)) for item, firings in groups]
     shown = [r for r in rows if status is None or (r.work_item is not None and r.work_item.get("status") == status)]
-    counts = [(s, int(summary.get(SUMMARY_KEYS[s], 0))) for s in WORK_ITEM_STATUSES]
+    # A chip counts the groups it opens: those with a work item of that status (the summary's
+    # *_group_total figures also count single firings, which have no work item to open).
+    counts = [
+        (s, sum(1 for r in rows if r.work_item is not None and r.work_item.get("status") == s))
+        for s in WORK_ITEM_STATUSES
+    ]
     return RecurrenceView(
         summary=summary,
         rows=shown,
