@@ -26,6 +26,7 @@ from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
 from awooop.notify.worker import run_worker
 from awooop.operators import api as operators_api
+from awooop.retention.worker import run_retention_worker
 from awooop.runs import agents_api
 from awooop.runs import api as runs_api
 from awooop.workitems import api as workitems_api
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         await committer.start()
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(database, settings, stop)) if settings.run_worker else None
+        retention = asyncio.create_task(run_retention_worker(database, settings, stop)) if settings.run_worker else None
         # Start-up objects live for the whole process; freezing them keeps the collector's
         # full passes (tens of ms with a warm heap) off the request path.
         gc.collect()
@@ -88,6 +90,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             if worker is not None:
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(worker, timeout=10)
+            if retention is not None:
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(retention, timeout=10)
             await committer.stop()
             if db is None:
                 await database.dispose()

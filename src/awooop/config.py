@@ -27,6 +27,16 @@ class Settings(BaseSettings):
     intake_batch_max: int = Field(default=256, ge=1, description="Deliveries that may share one commit")
     console_secure_cookies: bool = Field(default=False, description="Mark console cookies Secure (behind HTTPS)")
     session_ttl_seconds: int = Field(default=43_200, ge=60, description="Console session lifetime")
+    retention_raw_event_days: int = Field(default=30, ge=1, description="Days raw events are kept")
+    retention_duplicate_days: int = Field(default=7, ge=1, description="Days duplicate events are kept")
+    retention_rejection_days: int = Field(default=7, ge=1, description="Days intake rejections are kept")
+    retention_notification_days: int = Field(
+        default=7, ge=1, description="Days delivered, skipped and failed notifications are kept"
+    )
+    retention_heartbeat_run_days: int = Field(default=7, ge=1, description="Days heartbeat shadow runs are kept")
+    retention_interval_seconds: float = Field(default=3600, gt=0, description="Pause between scheduled purges")
+    retention_batch_rows: int = Field(default=1000, ge=1, le=50_000, description="Rows deleted per transaction")
+    retention_batch_pause_seconds: float = Field(default=0.05, ge=0, description="Pause between purge batches")
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from awooop.cli import demo, heartbeat, keys, playbooks, projects, redact, serve
+from awooop.cli import retention as retention_cli
 
 app = typer.Typer(help="AwoooP: alert intake and recurrence triage.", no_args_is_help=True)
 app.add_typer(projects.app, name="projects")
@@ -14,6 +15,7 @@ playbooks.register(app)
 heartbeat.register(app)
 demo.register(app)
 redact.register(app)
+app.add_typer(retention_cli.app, name="retention")
 
 if __name__ == "__main__":
     app()

@@ -14,6 +14,7 @@ from awooop.config import Settings
 from awooop.core import migrate as migrations
 from awooop.notify.worker import run_worker
 from awooop.operators.bootstrap import bootstrap_if_empty
+from awooop.retention.worker import run_retention_worker
 
 
 def _migrate(settings: Settings) -> None:
@@ -71,7 +72,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def worker() -> None:
-        """Deliver queued notifications (run any number of these against PostgreSQL)."""
+        """Deliver queued notifications and run scheduled retention (any number of these against PostgreSQL)."""
         settings = Settings()
 
         async def _go() -> None:
@@ -80,6 +81,6 @@ def register(app: typer.Typer) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             async with database(settings) as db:
-                await run_worker(db, settings, stop)
+                await asyncio.gather(run_worker(db, settings, stop), run_retention_worker(db, settings, stop))
 
         run(_go)

@@ -4,8 +4,10 @@ from awooop.models.base import Base
 from awooop.models.event import ChannelEvent, IntakeRejection
 from awooop.models.incident import Incident
 from awooop.models.key import ApiKey, ConsoleSession
+from awooop.models.lease import WorkerLease
 from awooop.models.outbox import OutboxMessage
 from awooop.models.project import Project
+from awooop.models.retention import EventRollup, RetentionSetting, RetentionState, WorkItemKey
 from awooop.models.run import Playbook, Run, RunTransition
 from awooop.models.workitem import WorkItemRecord
 
@@ -14,12 +16,17 @@ __all__ = [
     "Base",
     "ChannelEvent",
     "ConsoleSession",
+    "EventRollup",
     "Incident",
     "IntakeRejection",
     "OutboxMessage",
     "Playbook",
     "Project",
+    "RetentionSetting",
+    "RetentionState",
     "Run",
     "RunTransition",
+    "WorkItemKey",
     "WorkItemRecord",
+    "WorkerLease",
 ]

@@ -30,4 +30,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
-    __table_args__ = (Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),
+        # Retention deletes a project's finished messages of one status oldest first.
+        Index("ix_notification_outbox_project_status_created", "project_id", "status", "created_at", "id"),
+    )
