@@ -49,12 +49,11 @@ LONG = {
 
 
 def _project_rows(project_id: str) -> list[Any]:
-    rows: list[Any] = []
-    for days in (45, 40, 20, 2):  # originals
-        rows.append(alert(project_id, fingerprint=f"{project_id}{days}", received_at=ago(days)))
+    rows: list[Any] = [
+        alert(project_id, fingerprint=f"{project_id}{days}", received_at=ago(days)) for days in (45, 40, 20, 2)
+    ]
     keeper = rows[-1]
-    for days in (10, 9, 8, 3):  # duplicates of a recent original
-        rows.append(duplicate_of(keeper, received_at=ago(days)))
+    rows += [duplicate_of(keeper, received_at=ago(days)) for days in (10, 9, 8, 3)]  # of a recent original
     rows += [rejection(project_id, ago(days)) for days in (10, 9, 3)]
     rows += [message(project_id, status, ago(10)) for status in ("delivered", "skipped", "failed", "pending")]
     rows += [message(project_id, "delivered", ago(3))]

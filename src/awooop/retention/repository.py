@@ -339,7 +339,8 @@ async def sqlite_auto_vacuum(session: AsyncSession) -> int | None:
 async def sqlite_incremental_vacuum(session: AsyncSession, pages: int) -> int:
     """Give up to ``pages`` free pages back to the file system; returns the free pages left.
     The pragma frees one page per result row, so every row is fetched."""
-    result = await session.execute(text(f"PRAGMA incremental_vacuum({int(pages)})"))
+    conn = await session.connection()
+    result = await conn.exec_driver_sql(f"PRAGMA incremental_vacuum({int(pages)})")
     if result.returns_rows:
         result.all()
     return int(await session.scalar(text("PRAGMA freelist_count")) or 0)
