@@ -29,6 +29,7 @@ from awooop.hub.envelope import DeliveryMemo, Envelope, build_envelope
 from awooop.hub.providers import ParsedItem
 from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
+from awooop.hub.workitem_keys import remember_new_keys
 from awooop.models import ChannelEvent
 from awooop.runs.routing import PlaybookCache, route_events
 
@@ -161,7 +162,9 @@ async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
     duplicates = lost + [row for row, _ in repeats]
     if duplicates:
         await repository.insert_plain(session, duplicates, is_sqlite=is_sqlite)
-    return [row for row in rows if not row["is_duplicate"]]
+    originals = [row for row in rows if not row["is_duplicate"]]
+    await remember_new_keys(session, originals)
+    return originals
 
 
 async def _settle_originals(

@@ -41,3 +41,8 @@ async def work_item_lifetime(session: AsyncSession, *, project_id: str, recurren
         "days_active": compacted.days + live.days,
         "compacted_days": compacted.days,
     }
+
+
+async def compacted_original_firings(session: AsyncSession, *, project_id: str, recurrence_key: str) -> int:
+    """Original firings of the key on compacted days (what "recurrent" counts, beyond the live events)."""
+    return await repository.rollup_original_firings(session, build_work_item_id(project_id, recurrence_key))

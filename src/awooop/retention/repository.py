@@ -285,6 +285,13 @@ async def rollup_span(session: AsyncSession, work_item_id: str) -> Span:
     return Span(int(total), _as_dt(session, first), _as_dt(session, last), int(days))
 
 
+async def rollup_original_firings(session: AsyncSession, work_item_id: str) -> int:
+    query = select(func.coalesce(func.sum(EventRollup.original_firing_total), 0)).where(
+        EventRollup.work_item_id == work_item_id
+    )
+    return int(await session.scalar(query) or 0)
+
+
 def _day_of(session: AsyncSession) -> ColumnElement[Any]:
     """The UTC day of received_at: SQLite stores naive UTC text; PostgreSQL converts explicitly."""
     if _dialect(session) == "postgresql":
