@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     Select,
     and_,
+    any_,
     case,
     cast,
     delete,
@@ -145,12 +146,19 @@ def _key_column(table: Any) -> Any:
     return table.c.token_hash if table.name == "console_sessions" else table.c.id
 
 
-def delete_statement(batch: Target) -> Any:
-    return delete(batch.table).where(_key_column(batch.table).in_(batch.ids.scalar_subquery()))
+def delete_statement(batch: Target, dialect: str) -> Any:
+    """SQLite: ``key IN (SELECT …)`` is a primary-key SEARCH per id. PostgreSQL: ``key = ANY(ARRAY(SELECT …))``
+    makes the batch an InitPlan, so the outer delete is a primary-key index scan whatever the table's size
+    (``IN (SELECT …)`` may be planned as a hash semi join over a sequential scan of the table)."""
+    key = _key_column(batch.table)
+    if dialect == "postgresql":
+        return delete(batch.table).where(key == any_(func.array(batch.ids.scalar_subquery())))
+    return delete(batch.table).where(key.in_(batch.ids.scalar_subquery()))
 
 
 async def delete_batch(session: AsyncSession, batch: Target) -> int:
-    result = await session.execute(delete_statement(batch).execution_options(synchronize_session=False))
+    statement = delete_statement(batch, _dialect(session))
+    result = await session.execute(statement.execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
