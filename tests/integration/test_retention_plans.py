@@ -3,7 +3,8 @@ analysed rows (about half of them expired), every statement is recorded at the d
 with the planner's settings untouched.
 
 PostgreSQL: no Seq Scan on a purged table. SQLite: no bare ``SCAN`` of one (each step names an index
-or is a primary-key SEARCH). On SQLite the pass also gives the freed pages back (auto_vacuum=INCREMENTAL from the migrations).
+or is a primary-key SEARCH). On SQLite the pass also gives the freed pages back (the migrations create
+the file with auto_vacuum=INCREMENTAL).
 """
 
 from __future__ import annotations
