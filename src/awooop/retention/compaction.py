@@ -15,6 +15,7 @@ from awooop.core.db import Database
 from awooop.hub.envelope import work_item_id
 from awooop.retention import repository
 from awooop.retention.policy import day_start, utc_day
+from awooop.retention.retry import patiently
 
 ONE_DAY = timedelta(days=1)
 
@@ -37,23 +38,29 @@ def _rows(project_id: str, day: date, groups: list[repository.DayGroup]) -> list
 
 
 async def _compact_day(db: Database, project_id: str, day: date, now: datetime) -> int:
-    async with db.transaction() as session:
+    """Read the day without the write lock (its raw rows cannot change: nothing before the marker is
+    deleted and events arrive at today's time), then write its rollups and move the marker in one short
+    write transaction."""
+    async with db.reader() as session:
         groups = await repository.aggregate_day(session, project_id, day_start(day), day_start(day + ONE_DAY))
-        rows = _rows(project_id, day, groups)
-        await repository.upsert_rollups(session, rows)
-        await repository.remember_keys(
-            session,
-            [
-                {
-                    "work_item_id": row["work_item_id"],
-                    "project_id": project_id,
-                    "recurrence_key": group.recurrence_key,
-                    "created_at": now,
-                }
-                for row, group in zip(rows, groups, strict=True)
-            ],
-        )
-        await repository.set_compacted_before(session, project_id, day + ONE_DAY, now)
+    rows = _rows(project_id, day, groups)
+    keys = [
+        {
+            "work_item_id": row["work_item_id"],
+            "project_id": project_id,
+            "recurrence_key": group.recurrence_key,
+            "created_at": now,
+        }
+        for row, group in zip(rows, groups, strict=True)
+    ]
+
+    async def _write() -> None:
+        async with db.transaction() as session:
+            await repository.upsert_rollups(session, rows)
+            await repository.remember_keys(session, keys)
+            await repository.set_compacted_before(session, project_id, day + ONE_DAY, now)
+
+    await patiently(_write)
     return len(rows)
 
 
@@ -74,6 +81,10 @@ async def compact_project(db: Database, project_id: str, *, through: date, now: 
         async with db.reader() as session:
             following = await repository.first_event_at(session, project_id, since=day_start(day + ONE_DAY))
         day = min(utc_day(following), through) if following is not None else through
-    async with db.transaction() as session:
-        await repository.set_compacted_before(session, project_id, through, now)
+
+    async def _finish() -> None:
+        async with db.transaction() as session:
+            await repository.set_compacted_before(session, project_id, through, now)
+
+    await patiently(_finish)
     return through, days, written

@@ -33,10 +33,12 @@ from awooop.retention.policy import (
     event_cutoff,
     row_cutoff,
 )
+from awooop.retention.retry import patiently
 
 log = logging.getLogger(__name__)
 EVENT_KINDS = ("duplicates", "raw_events")
-VACUUM_PAGES_PER_STEP = 2000  # ~8 MB with 4 KiB pages: each step holds the write lock for milliseconds
+VACUUM_PAGES_PER_STEP = 500  # 2 MB with 4 KiB pages: each step holds the write lock for milliseconds
+VACUUM_PAUSE_SECONDS = 0.02
 
 
 def defaults(settings: Settings) -> RetentionDays:
@@ -145,8 +147,12 @@ async def _purge(
     total = 0
     while stop is None or not stop.is_set():
         batch = make(limit=pacing.batch_rows)
-        async with db.transaction() as session:
-            deleted = await repository.delete_batch(session, batch)
+
+        async def _delete(batch: repository.Target = batch) -> int:
+            async with db.transaction() as session:
+                return await repository.delete_batch(session, batch)
+
+        deleted = await patiently(_delete)
         total += deleted
         ROWS_PURGED.labels(batch.table.name, batch.kind).inc(deleted)
         if deleted < pacing.batch_rows:
@@ -223,12 +229,16 @@ async def give_space_back(db: Database, stop: asyncio.Event | None = None) -> in
         mode = await repository.sqlite_auto_vacuum(session)
     if mode != 2:  # 2 = INCREMENTAL
         return None
-    while True:
+
+    async def _step() -> int:
         async with db.transaction() as session:
-            left = await repository.sqlite_incremental_vacuum(session, VACUUM_PAGES_PER_STEP)
+            return await repository.sqlite_incremental_vacuum(session, VACUUM_PAGES_PER_STEP)
+
+    while True:
+        left = await patiently(_step)
         if left == 0 or (stop is not None and stop.is_set()):
             return left
-        await asyncio.sleep(0)
+        await asyncio.sleep(VACUUM_PAUSE_SECONDS)
 
 
 async def refresh_oldest_event_gauge(db: Database, projects: list[str], now: datetime) -> None:
