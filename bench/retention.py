@@ -98,6 +98,13 @@ async def file_bytes(db: Database) -> int:
         return int(await session.scalar(text("SELECT pg_database_size(current_database())")) or 0)
 
 
+async def free_pages(db: Database) -> int:
+    if not db.is_sqlite:
+        return 0
+    async with db.reader() as session:
+        return int(await session.scalar(text("PRAGMA freelist_count")) or 0)
+
+
 async def seed(db: Database, rows: int) -> tuple[float, float]:
     """Copies of the one real row; returns (seconds, bytes per stored event)."""
     before = await database_bytes(db)
@@ -187,9 +194,26 @@ async def run(args: argparse.Namespace) -> None:
             load = asyncio.create_task(sender(client, hub, args.rate, during, until))
             started = time.perf_counter()
             try:
-                report = await service.run_pass(db, settings, now=utcnow() + timedelta(seconds=1), pacing=pacing)
+                report = await service.run_pass(
+                    db, settings, now=utcnow() + timedelta(seconds=1), pacing=pacing, give_back=False
+                )
             finally:
                 purge_seconds = time.perf_counter() - started
+                until.set()
+                await load
+            print(idle.report())
+            print(during.report())
+            print(f"p99 during purge / idle p99 = {during.percentile(0.99) / idle.percentile(0.99):.2f}")
+            vacuuming = Phase("during vacuum")
+            until, stop = asyncio.Event(), asyncio.Event()
+            asyncio.get_running_loop().call_later(args.vacuum_seconds, stop.set)
+            load = asyncio.create_task(sender(client, hub, args.rate, vacuuming, until))
+            pages_before = await free_pages(db)
+            vacuum_started = time.perf_counter()
+            try:
+                left = await service.give_space_back(db, stop)
+            finally:
+                vacuum_seconds = time.perf_counter() - vacuum_started
                 until.set()
                 await load
     finally:
@@ -200,15 +224,17 @@ async def run(args: argparse.Namespace) -> None:
         await drop_database(pg_name)
     shutil.rmtree(workdir, ignore_errors=True)
     purged = report.total("raw_events") + report.total("duplicates")
-    print(idle.report())
-    print(during.report())
-    ratio = during.percentile(0.99) / idle.percentile(0.99)
+    if left is not None:
+        print(vacuuming.report())
+        print(
+            f"vacuum: {pages_before - left} of {pages_before} free pages given back in {vacuum_seconds:.0f} s "
+            f"(capped at {args.vacuum_seconds:.0f} s)"
+        )
     print(
         f"purged {purged} events in {purge_seconds:.0f} s ({purged / purge_seconds:.0f}/s, batches of {args.batch},"
         f" pause {args.pause * 1000:.0f} ms); compacted {sum(c.days for c in report.compaction)} days into "
         f"{sum(c.rollups for c in report.compaction)} rollups"
     )
-    print(f"p99 during purge / idle p99 = {ratio:.2f}")
     print(f"database {size_before / 1e6:.0f} MB before the purge, {size_after / 1e6:.0f} MB after")
 
 
@@ -219,6 +245,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=100.0, help="deliveries per second, one alert each")
     parser.add_argument("--seconds", type=float, default=20.0, help="idle phase")
     parser.add_argument("--batch", type=int, default=Settings().retention_batch_rows)
+    parser.add_argument("--vacuum-seconds", type=float, default=60.0, help="cap of the SQLite vacuum phase")
     parser.add_argument("--pause", type=float, default=Settings().retention_batch_pause_seconds)
     return parser.parse_args()
 

@@ -257,8 +257,10 @@ async def run_pass(
     project_id: str | None = None,
     pacing: Pacing | None = None,
     stop: asyncio.Event | None = None,
+    give_back: bool = True,
 ) -> PassReport:
-    """One retention pass over every project (or one): compaction, batched deletes, vacuum, gauges."""
+    """One retention pass over every project (or one): compaction, batched deletes, vacuum (unless
+    ``give_back`` is false: the benchmark times it apart), gauges."""
     moment = now or clock.utcnow()
     pace = pacing or Pacing(settings.retention_batch_rows, settings.retention_batch_pause_seconds)
     report = PassReport(started_at=moment, dry_run=dry_run)
@@ -276,7 +278,8 @@ async def run_pass(
     if project_id is None:
         await _sweeps(db, report, policies, defaults(settings), pace, now=moment, stop=stop)
     if not dry_run:
-        report.sqlite_free_pages = await give_space_back(db, stop)
+        if give_back:
+            report.sqlite_free_pages = await give_space_back(db, stop)
         await refresh_oldest_event_gauge(db, list(selected), clock.utcnow())
         LAST_PASS.set(clock.utcnow().timestamp())
     async with db.reader() as session:
