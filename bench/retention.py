@@ -190,7 +190,10 @@ async def run(args: argparse.Namespace) -> None:
             during = Phase("during purge")
             until = asyncio.Event()
             settings = Settings(database_url=url, data_dir=workdir)
-            pacing = Pacing(args.batch, args.pause)
+            batch = args.batch or (
+                settings.retention_sqlite_batch_rows if db.is_sqlite else settings.retention_batch_rows
+            )
+            pacing = Pacing(batch, args.pause)
             load = asyncio.create_task(sender(client, hub, args.rate, during, until))
             started = time.perf_counter()
             try:
@@ -231,8 +234,8 @@ async def run(args: argparse.Namespace) -> None:
             f"(capped at {args.vacuum_seconds:.0f} s)"
         )
     print(
-        f"purged {purged} events in {purge_seconds:.0f} s ({purged / purge_seconds:.0f}/s, batches of {args.batch},"
-        f" pause {args.pause * 1000:.0f} ms); compacted {sum(c.days for c in report.compaction)} days into "
+        f"purged {purged} events in {purge_seconds:.0f} s ({purged / purge_seconds:.0f}/s, "
+        f"batches of {pacing.batch_rows}, pause {args.pause * 1000:.0f} ms); compacted {sum(c.days for c in report.compaction)} days into "
         f"{sum(c.rollups for c in report.compaction)} rollups"
     )
     print(f"database {size_before / 1e6:.0f} MB before the purge, {size_after / 1e6:.0f} MB after")
@@ -244,7 +247,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rate", type=float, default=100.0, help="deliveries per second, one alert each")
     parser.add_argument("--seconds", type=float, default=20.0, help="idle phase")
-    parser.add_argument("--batch", type=int, default=Settings().retention_batch_rows)
+    parser.add_argument("--batch", type=int, help="rows per delete (default: the setting of the engine)")
     parser.add_argument("--vacuum-seconds", type=float, default=60.0, help="cap of the SQLite vacuum phase")
     parser.add_argument("--pause", type=float, default=Settings().retention_batch_pause_seconds)
     return parser.parse_args()

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     retention_heartbeat_run_days: int = Field(default=7, ge=1, description="Days heartbeat shadow runs are kept")
     retention_interval_seconds: float = Field(default=3600, gt=0, description="Pause between scheduled purges")
     retention_batch_rows: int = Field(default=1000, ge=1, le=50_000, description="Rows deleted per transaction")
+    retention_sqlite_batch_rows: int = Field(
+        default=100, ge=1, le=50_000, description="Rows per delete on SQLite (one writer: short lock holds)"
+    )
     retention_batch_pause_seconds: float = Field(default=0.05, ge=0, description="Pause between purge batches")
 
     @cached_property

@@ -262,7 +262,8 @@ async def run_pass(
     """One retention pass over every project (or one): compaction, batched deletes, vacuum (unless
     ``give_back`` is false: the benchmark times it apart), gauges."""
     moment = now or clock.utcnow()
-    pace = pacing or Pacing(settings.retention_batch_rows, settings.retention_batch_pause_seconds)
+    rows = settings.retention_sqlite_batch_rows if db.is_sqlite else settings.retention_batch_rows
+    pace = pacing or Pacing(rows, settings.retention_batch_pause_seconds)
     report = PassReport(started_at=moment, dry_run=dry_run)
     policies = await effective_policies(db, settings)
     if project_id is not None:
