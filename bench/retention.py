@@ -236,7 +236,8 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"purged {purged} events in {purge_seconds:.0f} s ({purged / purge_seconds:.0f}/s, "
         f"batches of {pacing.batch_rows}, pause {args.pause * 1000:.0f} ms); "
-        f"compacted {sum(c.days for c in report.compaction)} days into {sum(c.rollups for c in report.compaction)} rollups"
+        f"compacted {sum(c.days for c in report.compaction)} days "
+        f"into {sum(c.rollups for c in report.compaction)} rollups"
     )
     print(f"database {size_before / 1e6:.0f} MB before the purge, {size_after / 1e6:.0f} MB after")
 
