@@ -1,8 +1,8 @@
 """Compaction: before any raw row of a UTC day may go, that day's alert events are rolled up per
 (project, recurrence key) into ``event_rollups``, and the key is remembered in ``work_item_keys``.
 
-A day is compacted in one transaction that also advances the project's ``compacted_before`` marker,
-and purges never delete events at or after the marker. So a rollup is always computed from a complete
+A day's rollups are written (in short chunks) before the project's ``compacted_before`` marker moves
+past it, and purges never delete events at or after the marker. So a rollup is always computed from a complete
 day, and computing it again (a crash before the marker moved) replaces it: nothing is counted twice.
 """
 
@@ -18,6 +18,7 @@ from awooop.retention.policy import day_start, utc_day
 from awooop.retention.retry import patiently
 
 ONE_DAY = timedelta(days=1)
+WRITE_CHUNK = 200  # rollup rows per write transaction
 
 
 def _rows(project_id: str, day: date, groups: list[repository.DayGroup]) -> list[dict[str, Any]]:
@@ -54,13 +55,23 @@ async def _compact_day(db: Database, project_id: str, day: date, now: datetime) 
         for row, group in zip(rows, groups, strict=True)
     ]
 
-    async def _write() -> None:
+    # Rollups go in chunks of their own short transactions (a busy day has thousands of keys; on SQLite one
+    # transaction for all of them would hold the single write lock for seconds). Upserts replace, so a crash
+    # between chunks only means the day is computed and written again; the marker moves last.
+    for start in range(0, max(len(rows), 1), WRITE_CHUNK):
+
+        async def _write(chunk: slice = slice(start, start + WRITE_CHUNK)) -> None:
+            async with db.transaction() as session:
+                await repository.upsert_rollups(session, rows[chunk])
+                await repository.remember_keys(session, keys[chunk])
+
+        await patiently(_write)
+
+    async def _advance() -> None:
         async with db.transaction() as session:
-            await repository.upsert_rollups(session, rows)
-            await repository.remember_keys(session, keys)
             await repository.set_compacted_before(session, project_id, day + ONE_DAY, now)
 
-    await patiently(_write)
+    await patiently(_advance)
     return len(rows)
 
 
