@@ -1,5 +1,5 @@
 """The background loops of a worker node, in one list: outbox delivery, monitor expiry, release of
-what silences held back. The API process starts them when ``AWOOOP_RUN_WORKER`` is on, and
+what silences held back, scheduled retention. The API process starts them when ``AWOOOP_RUN_WORKER`` is on, and
 ``awooop worker`` runs them alone; both go through here, so a new loop is added in one place.
 Every loop coordinates through the database only (leases, ``SKIP LOCKED``, conditional updates),
 so any number of nodes may run them."""
@@ -15,6 +15,7 @@ from awooop.config import Settings
 from awooop.core.db import Database
 from awooop.monitors.evaluator import run_evaluator
 from awooop.notify.worker import run_worker
+from awooop.retention.worker import run_retention_worker
 from awooop.silences.release import run_release_worker
 
 Loop = Callable[[Database, Settings, asyncio.Event], Coroutine[Any, Any, None]]
@@ -23,6 +24,7 @@ LOOPS: tuple[tuple[str, Loop], ...] = (
     ("awooop-notifications", run_worker),
     ("awooop-monitor-evaluator", run_evaluator),
     ("awooop-silence-release", run_release_worker),
+    ("awooop-retention", run_retention_worker),
 )
 STOP_TIMEOUT_SECONDS = 10.0
 

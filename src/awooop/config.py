@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     def _comma_list(cls, value: object) -> object:
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
+    retention_raw_event_days: int = Field(default=30, ge=1, description="Days raw events are kept")
+    retention_duplicate_days: int = Field(default=7, ge=1, description="Days duplicate events are kept")
+    retention_rejection_days: int = Field(default=7, ge=1, description="Days intake rejections are kept")
+    retention_notification_days: int = Field(
+        default=7, ge=1, description="Days delivered, skipped and failed notifications are kept"
+    )
+    retention_heartbeat_run_days: int = Field(default=7, ge=1, description="Days heartbeat shadow runs are kept")
+    retention_interval_seconds: float = Field(default=3600, gt=0, description="Pause between scheduled purges")
+    retention_batch_rows: int = Field(default=1000, ge=1, le=50_000, description="Rows deleted per transaction")
+    retention_sqlite_batch_rows: int = Field(
+        default=100, ge=1, le=50_000, description="Rows per delete on SQLite (one writer: short lock holds)"
+    )
+    retention_batch_pause_seconds: float = Field(default=0.05, ge=0, description="Pause between purge batches")
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

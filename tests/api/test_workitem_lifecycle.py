@@ -336,13 +336,17 @@ async def test_history_of_a_fresh_work_item_is_empty(scenario: Scenario) -> None
     work_item_id = await scenario.work_item_id(FP_GAP)
     response = await scenario.client.get(HISTORY, params={"work_item_id": work_item_id}, headers=scenario.operator)
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    lifetime = body.pop("lifetime")  # additive (retention): every occurrence the work item ever had
+    assert body == {
         "project_id": "acme",
         "work_item_id": work_item_id,
         "limit": 50,
         "total": 0,
         "records": [],
+        "recurrence_key": f"fp:{FP_GAP}",
     }
+    assert lifetime["occurrence_total"] == 2
 
 
 async def test_unknown_work_items_are_not_found_everywhere(scenario: Scenario) -> None:

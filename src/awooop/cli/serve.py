@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def worker() -> None:
-        """Deliver queued notifications and expire silent monitors (run any number against PostgreSQL)."""
+        """Deliver notifications, expire silent monitors, release silences, run retention (any number of these)."""
         settings = Settings()
         _configure_worker_logging()
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, func, select, text, tuple_
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.scope import scoped
 from awooop.core.types import UTCDateTime
-from awooop.models import ChannelEvent, IntakeRejection, Project
+from awooop.models import ChannelEvent, IntakeRejection, Project, WorkItemKey
 
 EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
 REJECTIONS: Table = IntakeRejection.__table__  # type: ignore[assignment]
@@ -175,6 +175,19 @@ async def find_originals(session: AsyncSession, keys: Iterable[EventKey]) -> dic
         for event_id, project_id, provider, provider_event_id in await conn.execute(stmt):
             found[(project_id, provider, provider_event_id)] = event_id
     return found
+
+
+_WORK_ITEM_KEYS: Table = WorkItemKey.__table__  # type: ignore[assignment]
+
+
+async def insert_work_item_keys(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """work_item_keys rows, each stored once (``ON CONFLICT DO NOTHING`` on the primary key)."""
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        stmt: Any = postgresql.insert(_WORK_ITEM_KEYS).on_conflict_do_nothing(index_elements=["work_item_id"])
+    else:
+        stmt = sqlite.insert(_WORK_ITEM_KEYS).on_conflict_do_nothing(index_elements=["work_item_id"])
+    await conn.execute(stmt, list(rows))
 
 
 async def insert_rejection(session: AsyncSession, row: dict[str, Any]) -> None:

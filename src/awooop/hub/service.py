@@ -29,6 +29,7 @@ from awooop.hub.envelope import DeliveryMemo, Envelope, build_envelope
 from awooop.hub.providers import ParsedItem
 from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
+from awooop.hub.workitem_keys import remember_new_keys
 from awooop.models import ChannelEvent
 from awooop.monitors import watchdog
 from awooop.runs.routing import PlaybookCache, route_events
@@ -169,7 +170,9 @@ async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
     if duplicates:
         await repository.insert_plain(session, duplicates, is_sqlite=is_sqlite)
     # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
-    return await watchdog.divert(session, rows)
+    originals = await watchdog.divert(session, rows)
+    await remember_new_keys(session, originals)
+    return originals
 
 
 async def _settle_originals(

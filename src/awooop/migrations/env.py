@@ -28,6 +28,10 @@ def _run(connection: Connection) -> None:
 async def _run_async(url: str) -> None:
     engine = create_async_engine(url)
     async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Takes effect only on a database without tables (a fresh file): its space is then given
+            # back by `PRAGMA incremental_vacuum` after retention purges (docs/operations.md).
+            await connection.exec_driver_sql("PRAGMA auto_vacuum=INCREMENTAL")
         await connection.run_sync(_run)
         await connection.commit()
     await engine.dispose()

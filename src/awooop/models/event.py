@@ -132,6 +132,15 @@ class ChannelEvent(Base):
             postgresql_where=text("silence_id IS NOT NULL"),
             sqlite_where=text("silence_id IS NOT NULL"),
         ),
+        # Retention deletes a project's expired duplicates oldest first (partial: originals pay nothing).
+        Index(
+            "ix_channel_events_project_duplicate_received",
+            "project_id",
+            "received_at",
+            "id",
+            postgresql_where=text("is_duplicate = true"),
+            sqlite_where=text("is_duplicate = 1"),
+        ),
     )
 
 
@@ -150,4 +159,8 @@ class IntakeRejection(Base):
     body_length: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_intake_rejections_project_received", "project_id", "received_at"),)
+    __table_args__ = (
+        Index("ix_intake_rejections_project_received", "project_id", "received_at"),
+        # Retention sweeps rejections of unknown project ids by age alone.
+        Index("ix_intake_rejections_received", "received_at", "id"),
+    )

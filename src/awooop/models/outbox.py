@@ -38,4 +38,6 @@ class OutboxMessage(Base):
         CheckConstraint(one_of("status", ("pending", "delivered", "failed", "skipped")), name="status"),
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),
+        # Retention deletes a project's finished messages of one status oldest first.
+        Index("ix_notification_outbox_project_status_created", "project_id", "status", "created_at", "id"),
     )

@@ -14,6 +14,7 @@ from awooop.models.base import RUN_STATES, Base, one_of
 
 # Literal SQL (not bound parameters) so SQLite's planner can prove a query implies the partial index.
 UNFINISHED_RUN_SQL = "state IN ('queued', 'awaiting_approval', 'running')"
+HEARTBEAT_RUN_SQL = "agent_id = 'awooop-heartbeat' AND mode = 'shadow'"
 
 
 class Run(Base):
@@ -57,6 +58,15 @@ class Run(Base):
             "recurrence_key",
             postgresql_where=text(UNFINISHED_RUN_SQL),
             sqlite_where=text(UNFINISHED_RUN_SQL),
+        ),
+        # Retention deletes a project's expired heartbeat shadow runs oldest first.
+        Index(
+            "ix_runs_heartbeat_project_created",
+            "project_id",
+            "created_at",
+            "id",
+            postgresql_where=text(HEARTBEAT_RUN_SQL),
+            sqlite_where=text(HEARTBEAT_RUN_SQL),
         ),
     )
 

@@ -54,7 +54,7 @@ async def gather_facts(session: AsyncSession, group: RecurrenceGroup, *, now: da
     key = {"project_id": group.project_id, "recurrence_key": group.recurrence_key}
     budget_start = now - REPAIR_BUDGET_WINDOW
     playbook = group.playbook
-    if playbook is None:
+    if playbook is None and not group.aged_out:  # an aged-out group has no event to match against
         playbook = match_playbook(await list_playbooks(session, group.project_id), group.playbook_attributes())
     return PreflightFacts(
         runs_in_flight=await repository.list_runs_in_flight(session, **key),
@@ -92,6 +92,8 @@ def _check(check_id: str, status: CheckStatus, detail: Phrase, **data: object) -
 
 def _dossier_check(group: RecurrenceGroup) -> PreflightCheck:
     events = group.events
+    if group.aged_out:
+        return _check("dossier_present", "fail", phrase("wi.check.dossier_present.aged_out"), event_total=0)
     enveloped = sum(1 for event in events if event.has_source_envelope)
     refs = sum(event.source_ref_count for event in events)
     kinds = {kind: sum(1 for event in events if event.has_refs(kind)) for kind in REF_KINDS}
@@ -107,6 +109,8 @@ def _dossier_check(group: RecurrenceGroup) -> PreflightCheck:
 
 
 def _recurrence_check(group: RecurrenceGroup) -> PreflightCheck:
+    if group.aged_out:
+        return _check("recurrence_active", "fail", phrase("wi.check.recurrence_active.aged_out"), aged_out=True)
     latest = group.latest
     data = {"latest_stage": latest.stage, "latest_received_at": latest.received_at.isoformat()}
     originals = group.original_total

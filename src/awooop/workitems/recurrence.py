@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.hub.envelope import recurrence_key as build_recurrence_key
 from awooop.hub.envelope import work_item_id as build_work_item_id
+from awooop.retention.lifetime import compacted_original_firings
 from awooop.runs.playbooks import PlaybookSpec, match_playbook
 from awooop.workitems import classify, repository
 from awooop.workitems.repository import WindowEvent
@@ -44,6 +45,12 @@ class RecurrenceGroup:
     @property
     def latest(self) -> WindowEvent:
         return self.events[0]
+
+    @property
+    def aged_out(self) -> bool:
+        """A work item found by id whose raw events are all gone (retention): only runs, records and
+        rollups are left."""
+        return not self.events
 
     @property
     def work_item_id(self) -> str:
@@ -194,7 +201,9 @@ def _facts(run: repository.LinkedRun) -> classify.RunFacts:
     )
 
 
-def _classify(group: RecurrenceGroup) -> None:
+def _classify(group: RecurrenceGroup, *, prior_originals: int = 0) -> None:
+    """``prior_originals``: original firings of the key before its events (rolled-up days), for a work
+    item addressed by id outside the window."""
     facts = classify.GroupFacts(
         latest_live_run=_facts(group.latest_live_run) if group.latest_live_run is not None else None,
         playbook_matches=group.playbook is not None,
@@ -202,9 +211,10 @@ def _classify(group: RecurrenceGroup) -> None:
     )
     group.classification = classify.classify(facts)
     original_total = group.original_total
-    if not classify.has_work_item(group.status, recurrent=classify.is_recurrent(original_total)):
+    recurrent = classify.is_recurrent(original_total + prior_originals)
+    if not classify.has_work_item(group.status, recurrent=recurrent):
         return
-    latest = group.latest
+    latest = group.latest if group.events else _NO_EVENT
     title = classify.work_item_title(
         alertname=latest.alertname,
         namespace=latest.namespace,
@@ -311,6 +321,8 @@ def _with_silence(work_item: Mapping[str, Any] | None, silence_id: uuid.UUID | N
 def build_item(group: RecurrenceGroup) -> dict[str, Any]:
     """A ``ChannelEventRecurrenceItem`` as a plain dict: up to 300 of them per call, validated once by the
     route's response_model instead of twice."""
+    if group.aged_out:
+        return _aged_out_item(group)
     latest, events = group.latest, group.events
     shown_run = group.latest_live_run or (group.runs[0] if group.runs else None)
     incidents = _incident_ids(group)
@@ -345,6 +357,81 @@ def build_item(group: RecurrenceGroup) -> dict[str, Any]:
         "first_received_at": events[-1].received_at,
         "latest_received_at": latest.received_at,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Unknown:
+    """What an aged-out group knows of its latest event: nothing."""
+
+    alertname: None = None
+    namespace: None = None
+    target_resource: None = None
+    severity: None = None
+
+
+_NO_EVENT = _Unknown()
+
+
+def _aged_out_item(group: RecurrenceGroup) -> dict[str, Any]:
+    run = group.latest_live_run
+    incidents = [run.incident_id] if run is not None and run.incident_id else []
+    return {
+        "recurrence_key": group.recurrence_key,
+        **dict.fromkeys(("provider", "alertname", "severity", "namespace", "target_resource", "fingerprint")),
+        **dict.fromkeys(("latest_event_id", "latest_provider_event_id", "latest_content_preview")),
+        "latest_run_id": run.id if run else None,
+        "latest_run_state": run.state if run else None,
+        "latest_agent_id": run.agent_id if run else None,
+        "latest_incident_id": incidents[0] if incidents else None,
+        "incident_ids": incidents,
+        "repair_summary": repair_summary(group),
+        "work_item": dict(group.work_item) if group.work_item else None,
+        **dict.fromkeys(
+            (
+                "occurrence_total",
+                "duplicate_total",
+                "source_ref_total",
+                "missing_source_refs_total",
+                "sentry_ref_total",
+                "signoz_ref_total",
+                "alert_ref_total",
+            ),
+            0,
+        ),
+        "linked_run_total": len(group.runs),
+        "run_state_counts": _state_counts(group.runs),
+        "first_received_at": None,
+        "latest_received_at": None,
+    }
+
+
+async def build_key_group(
+    session: AsyncSession, *, project_id: str, recurrence_key: str, provider: str | None, limit: int
+) -> RecurrenceGroup:
+    """One work item addressed by id, outside the recurrence window: the key's newest ``limit`` alert
+    events (its own index range), classified as the window would; no events at all = aged out."""
+    events = await repository.fetch_key_events(
+        session, project_id=project_id, recurrence_key=recurrence_key, provider=provider, limit=limit
+    )
+    group = RecurrenceGroup(
+        project_id=project_id,
+        recurrence_key=recurrence_key,
+        events=[event for event in events if event.stage != HEARTBEAT_STAGE],
+    )
+    group.original_total = sum(event.is_original_firing for event in group.events)
+    if group.events:
+        window_start = group.events[-1].received_at
+        await _link_runs(session, [group], window_start)
+        await _set_last_originals(session, [group], window_start)
+        await _match_playbooks(session, [group])
+    else:
+        latest = await repository.fetch_latest_live_run(session, project_id=project_id, recurrence_key=recurrence_key)
+        group.latest_live_run = latest
+        group.runs = [latest] if latest is not None else []
+    prior = await compacted_original_firings(session, project_id=project_id, recurrence_key=recurrence_key)
+    _classify(group, prior_originals=prior)
+    group.item = build_item(group)
+    return group
 
 
 def summarize(groups: Sequence[RecurrenceGroup]) -> dict[str, Any]:

@@ -30,7 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from awooop.core.clock import as_utc
-from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, WorkItemRecord
+from awooop.core.scope import scoped
+from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, WorkItemKey, WorkItemRecord
 from awooop.models.run import UNFINISHED_RUN_SQL
 
 ALERT_CHANNEL = "alert"
@@ -155,6 +156,48 @@ def window_statement(projects: Sequence[str] | None, provider: str | None, limit
         ordered = select(*merged.c).order_by(merged.c.received_at.desc(), merged.c.id.desc()).limit(limit)
         window = ordered.subquery("window")
     return select(*window.c, *_window_links(window)).order_by(window.c.received_at.desc(), window.c.id.desc())
+
+
+async def fetch_key_events(
+    session: AsyncSession, *, project_id: str, recurrence_key: str, provider: str | None, limit: int
+) -> list[WindowEvent]:
+    """The newest ``limit`` alert events of one key with their run links, off
+    (project_id, recurrence_key, received_at): a work item addressed by id outside the window."""
+    query = (
+        select(*_PLAIN_COLUMNS)
+        .where(ChannelEvent.project_id == project_id, ChannelEvent.recurrence_key == recurrence_key)
+        .where(ChannelEvent.channel_type == ALERT_CHANNEL)
+    )
+    if provider is not None:
+        query = query.where(ChannelEvent.provider == provider)
+    window = query.order_by(ChannelEvent.received_at.desc(), ChannelEvent.id.desc()).limit(limit).subquery("window")
+    statement = select(*window.c, *_window_links(window)).order_by(window.c.received_at.desc(), window.c.id.desc())
+    return [WindowEvent(*row) for row in (await session.execute(statement)).all()]
+
+
+async def fetch_latest_live_run(session: AsyncSession, *, project_id: str, recurrence_key: str) -> LinkedRun | None:
+    query = (
+        select(*LINKED_RUN_COLUMNS)
+        .where(Run.project_id == project_id, Run.recurrence_key == recurrence_key, Run.mode != "shadow")
+        .order_by(Run.created_at.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    return LinkedRun(*row) if row is not None else None
+
+
+async def resolve_work_item_key(
+    session: AsyncSession, *, projects: Sequence[str] | None, work_item_id: str
+) -> tuple[str, str] | None:
+    """work_item_id → (project, recurrence key) by primary key: work_item_keys, else its history."""
+    query = select(WorkItemKey.project_id, WorkItemKey.recurrence_key).where(WorkItemKey.work_item_id == work_item_id)
+    row = (await session.execute(scoped(query, WorkItemKey.project_id, projects))).first()
+    if row is None:
+        records = select(WorkItemRecord.project_id, WorkItemRecord.recurrence_key).where(
+            WorkItemRecord.work_item_id == work_item_id
+        )
+        row = (await session.execute(scoped(records, WorkItemRecord.project_id, projects).limit(1))).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def fetch_window_events(

@@ -176,6 +176,16 @@ class OperatorRef(BaseModel):
     auth_method: str
 
 
+class WorkItemLifetime(BaseModel):
+    """Every occurrence the work item ever had: daily rollups of purged days plus its live events."""
+
+    occurrence_total: int = Field(description="alert events of the key (duplicates included, heartbeats not)")
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+    days_active: int = Field(description="UTC days with at least one occurrence")
+    compacted_days: int = Field(default=0, description="of those, days whose raw events are rolled up")
+
+
 class RecurrenceWorkItemPreviewResponse(BaseModel):
     project_id: str = Field(description="the project the work item belongs to")
     work_item_id: str
@@ -192,6 +202,8 @@ class RecurrenceWorkItemPreviewResponse(BaseModel):
     provider: str | None
     limit: int
     generated_at: datetime
+    lifetime: WorkItemLifetime | None = None
+    aged_out: bool = Field(default=False, description="true when no raw event of the work item is left")
 
 
 class RecurrenceWorkItemDryRunResponse(RecurrenceWorkItemPreviewResponse):
@@ -260,3 +272,5 @@ class RecurrenceWorkItemHistoryResponse(BaseModel):
     limit: int
     total: int
     records: list[WorkItemHistoryRecord]
+    recurrence_key: str | None = None
+    lifetime: WorkItemLifetime | None = None

@@ -19,6 +19,7 @@ from awooop.core.ids import uuid7
 from awooop.errors import NotFound
 from awooop.models import WorkItemRecord
 from awooop.operators.principal import AwoooPOperatorPrincipal
+from awooop.retention.lifetime import work_item_lifetime
 from awooop.workitems import classify, plans, preflight, proposal, recurrence, repository
 from awooop.workitems.classify import RecurrenceWorkItemHandoffKind, RecurrenceWorkItemMode, ResolvedWorkItemMode
 from awooop.workitems.schemas import (
@@ -32,6 +33,7 @@ from awooop.workitems.schemas import (
     RecurrenceWorkItemRead,
     WorkItemGuarantees,
     WorkItemHistoryRecord,
+    WorkItemLifetime,
 )
 
 NOT_FOUND = "recurrence_work_item_not_found"
@@ -61,6 +63,7 @@ class _Prepared:
     resolved_mode: ResolvedWorkItemMode
     checks: list[PreflightCheck]
     now: datetime
+    lifetime: WorkItemLifetime
 
 
 async def fetch_recurrence_window(
@@ -88,6 +91,32 @@ async def fetch_channel_event_dossier_recurrence(
     }
 
 
+async def _find_group(
+    session: AsyncSession, *, projects: Sequence[str] | None, work_item_id: str, provider: str | None, limit: int
+) -> recurrence.RecurrenceGroup:
+    """In the window when it is there (what the seed did); else by id, through work_item_keys, over the
+    key's own events — or none of them left (aged out). Unknown in the caller's projects: 404."""
+    window = await recurrence.build_window(session, projects=projects, provider=provider, limit=limit)
+    group = window.find(work_item_id)
+    if group is not None and group.work_item is not None:
+        return group
+    resolved = await repository.resolve_work_item_key(session, projects=projects, work_item_id=work_item_id)
+    if resolved is None:
+        raise NotFound(NOT_FOUND, work_item_id=work_item_id)
+    project_id, recurrence_key = resolved
+    group = await recurrence.build_key_group(
+        session, project_id=project_id, recurrence_key=recurrence_key, provider=provider, limit=limit
+    )
+    if group.work_item is None:  # a key that never recurred (nor waits on a human) is no work item
+        raise NotFound(NOT_FOUND, work_item_id=work_item_id)
+    return group
+
+
+async def _lifetime(session: AsyncSession, project_id: str, recurrence_key: str) -> WorkItemLifetime:
+    facts = await work_item_lifetime(session, project_id=project_id, recurrence_key=recurrence_key)
+    return WorkItemLifetime.model_validate(facts)
+
+
 async def _prepare(
     session: AsyncSession,
     *,
@@ -97,10 +126,7 @@ async def _prepare(
     provider: str | None,
     limit: int,
 ) -> _Prepared:
-    window = await recurrence.build_window(session, projects=projects, provider=provider, limit=limit)
-    group = window.find(work_item_id)
-    if group is None or group.work_item is None:
-        raise NotFound(NOT_FOUND, work_item_id=work_item_id)
+    group = await _find_group(session, projects=projects, work_item_id=work_item_id, provider=provider, limit=limit)
     now = clock.utcnow()
     facts = await preflight.gather_facts(session, group, now=now)
     playbook_available = facts.playbook is not None and facts.playbook.mode != classify.SHADOW_MODE
@@ -109,8 +135,10 @@ async def _prepare(
     )
     checks = preflight.evaluate_checks(group, facts, resolved)
     item = ChannelEventRecurrenceItem.model_validate(group.item)
+    assert group.work_item is not None  # _find_group answers only groups with a work item
     work_item = RecurrenceWorkItemRead.model_validate({**group.work_item, **group.work_item_texts})
-    return _Prepared(group, item, work_item, facts, mode, resolved, checks, now)
+    lifetime = await _lifetime(session, group.project_id, group.recurrence_key)
+    return _Prepared(group, item, work_item, facts, mode, resolved, checks, now, lifetime)
 
 
 def _common(prepared: _Prepared, *, provider: str | None, limit: int, read_only: bool) -> dict[str, Any]:
@@ -131,6 +159,8 @@ def _common(prepared: _Prepared, *, provider: str | None, limit: int, read_only:
         "provider": provider,
         "limit": limit,
         "generated_at": prepared.now,
+        "lifetime": prepared.lifetime,
+        "aged_out": group.aged_out,
     }
 
 
@@ -297,18 +327,25 @@ async def fetch_recurrence_work_item_history(
     """Dry-runs and handoffs, newest first. A work item with no history yet answers an empty list while
     it is still in the read model; an id known nowhere in the caller's projects is not found."""
     records = await repository.list_records(session, projects=projects, work_item_id=work_item_id, limit=limit)
+    resolved: tuple[str, str] | None
     if records:
-        project_id = records[0].project_id
+        resolved = (records[0].project_id, records[0].recurrence_key)
     else:
+        resolved = await repository.resolve_work_item_key(session, projects=projects, work_item_id=work_item_id)
+    if resolved is None:
+        # Keys stored before work_item_keys existed and not backfilled: the window still knows them.
         window = await recurrence.build_window(session, projects=projects, provider=None, limit=HISTORY_LOOKUP_LIMIT)
         group = window.find(work_item_id)
         if group is None:
             raise NotFound(NOT_FOUND, work_item_id=work_item_id)
-        project_id = group.project_id
+        resolved = (group.project_id, group.recurrence_key)
+    project_id, recurrence_key = resolved
     return RecurrenceWorkItemHistoryResponse(
         project_id=project_id,
         work_item_id=work_item_id,
         limit=limit,
         total=len(records),
         records=[WorkItemHistoryRecord.model_validate(record, from_attributes=True) for record in records],
+        recurrence_key=recurrence_key,
+        lifetime=await _lifetime(session, project_id, recurrence_key),
     ).model_dump()

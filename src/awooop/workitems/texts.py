@@ -40,9 +40,13 @@ ENGLISH: Final[Mapping[str, str]] = {
     # pre-flight check details (preflight.py)
     "wi.check.work_item_found": "{work_item_id} in project {project_id}: {status}",
     "wi.check.dossier_present.none": "no event of this group has a source envelope",
+    "wi.check.dossier_present.aged_out": "the raw events of this work item aged out (retention)",
     "wi.check.dossier_present.no_refs": "{enveloped}/{total} events have an envelope but no source refs",
     "wi.check.dossier_present.ok": "{enveloped}/{total} events have an envelope; {refs} source refs, by kind: {kinds}",
     "wi.check.recurrence_active.firing": "still firing; {originals} original firings in the window",
+    "wi.check.recurrence_active.aged_out": (
+        "no raw event of this recurrence key is left: it aged out; its lifetime comes from daily rollups"
+    ),
     "wi.check.recurrence_active.quiet": "latest event is {stage} at {at}; {originals} original firings in the window",
     "wi.check.no_run_in_flight.none": "no run of this recurrence key is queued, running or awaiting approval",
     "wi.check.no_run_in_flight.race": "in flight: {runs}; a second repair would race it",

@@ -1,7 +1,7 @@
 """import of history: origin of imported channel events
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 Columns on channel_events rather than a side table: every read model already reads
 channel_events, an imported event is a channel event in every other respect, and the origin
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

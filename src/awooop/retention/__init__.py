@@ -1,0 +1,1 @@
+"""Retention and compaction: bounded storage, lifetime facts that outlive raw events."""
