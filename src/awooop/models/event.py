@@ -124,6 +124,13 @@ class ChannelEvent(Base):
             postgresql_where=text("origin_id IS NOT NULL"),
             sqlite_where=text("origin_id IS NOT NULL"),
         ),
+        # The foreign key's check when an original is deleted (retention): duplicates only.
+        Index(
+            "ix_channel_events_duplicate_of",
+            "duplicate_of",
+            postgresql_where=text("duplicate_of IS NOT NULL"),
+            sqlite_where=text("duplicate_of IS NOT NULL"),
+        ),
         # Only silenced events are in it: free for the rest of the intake path.
         Index(
             "ix_channel_events_silence",

@@ -324,22 +324,16 @@ async def fetch_recurrence_work_item_history(
     work_item_id: str,
     limit: int = 50,
 ) -> dict[str, Any]:
-    """Dry-runs and handoffs, newest first. A work item with no history yet answers an empty list while
-    it is still in the read model; an id known nowhere in the caller's projects is not found."""
+    """Dry-runs and handoffs, newest first. A work item with no history yet answers an empty list;
+    an id that is no work item (unknown, or a key that never recurred) is not found, as in preview."""
     records = await repository.list_records(session, projects=projects, work_item_id=work_item_id, limit=limit)
-    resolved: tuple[str, str] | None
     if records:
-        resolved = (records[0].project_id, records[0].recurrence_key)
+        project_id, recurrence_key = records[0].project_id, records[0].recurrence_key
     else:
-        resolved = await repository.resolve_work_item_key(session, projects=projects, work_item_id=work_item_id)
-    if resolved is None:
-        # Keys stored before work_item_keys existed and not backfilled: the window still knows them.
-        window = await recurrence.build_window(session, projects=projects, provider=None, limit=HISTORY_LOOKUP_LIMIT)
-        group = window.find(work_item_id)
-        if group is None:
-            raise NotFound(NOT_FOUND, work_item_id=work_item_id)
-        resolved = (group.project_id, group.recurrence_key)
-    project_id, recurrence_key = resolved
+        group = await _find_group(
+            session, projects=projects, work_item_id=work_item_id, provider=None, limit=HISTORY_LOOKUP_LIMIT
+        )
+        project_id, recurrence_key = group.project_id, group.recurrence_key
     return RecurrenceWorkItemHistoryResponse(
         project_id=project_id,
         work_item_id=work_item_id,
