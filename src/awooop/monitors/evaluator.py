@@ -15,6 +15,7 @@ import logging
 from awooop.config import Settings
 from awooop.core import clock
 from awooop.core.db import Database
+from awooop.core.outage import OutageLog
 from awooop.monitors import repository
 from awooop.monitors.freshness import pending_signals, record_signals
 from awooop.monitors.service import EVALUATE_BATCH, expire_due
@@ -42,12 +43,16 @@ async def run_evaluator(
 ) -> None:
     """Evaluate until ``stop`` is set; a full batch goes again at once."""
     del settings  # the signature matches run_worker's, so both start the same way
+    outage = OutageLog("monitor evaluator", log)
     while not stop.is_set():
+        pause = poll_seconds
         try:
             expired = await evaluate_once(db)
-        except Exception:
-            log.exception("monitor evaluator: pass failed; retrying after the poll interval")
+        except Exception as exc:  # noqa: BLE001 - the loop outlives any round; OutageLog logs it
             expired = 0
+            pause = outage.failed(exc, poll_seconds)
+        else:
+            outage.succeeded()
         if expired < EVALUATE_BATCH:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=pause)

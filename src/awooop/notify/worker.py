@@ -13,7 +13,7 @@ no other worker can claim a message while it is being sent.
 Retries back off exponentially with jitter; after ``max_attempts`` a message is ``failed``.
 
 A database outage is logged once when it starts and once when it ends; meanwhile the worker backs
-off (up to ``OUTAGE_BACKOFF_CAP_SECONDS``) and resumes by itself.
+off (up to ``core.outage.BACKOFF_CAP_SECONDS``) and resumes by itself.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +30,7 @@ from awooop.config import Settings
 from awooop.core.clock import utcnow
 from awooop.core.db import DATABASE_ERRORS, Database, is_unavailable_error
 from awooop.core.metrics import NOTIFICATIONS
+from awooop.core.outage import OutageLog
 from awooop.notify import outbox
 from awooop.notify.messages import render
 from awooop.notify.outbox import FAILED, SKIPPED, ClaimedMessage
@@ -38,7 +38,6 @@ from awooop.notify.telegram import SendResult, TelegramSender
 
 log = logging.getLogger(__name__)
 RECORD_RETRIES = (0.1, 0.5, 2.0)  # seconds between the first attempts to record an outcome
-OUTAGE_BACKOFF_CAP_SECONDS = 30.0  # longest pause between delivery rounds while the database is away
 _JITTER = random.Random()  # noqa: S311 - spreads retries, not a secret
 
 
@@ -178,51 +177,20 @@ async def run_worker(
     """Deliver until ``stop`` is set; answers it within one send (at most the HTTP timeout)."""
     policy = policy or DeliveryPolicy(poll_seconds=settings.worker_poll_seconds)
     active = sender or TelegramSender(settings.telegram_api_base)
-    outage = _Outage()
+    outage = OutageLog("notification worker", log)
     try:
         while not stop.is_set():
             pause = policy.poll_seconds
             try:
                 claimed = await deliver_due(db, active, policy, stop)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the loop outlives any round; OutageLog logs it
                 claimed = 0
-                if is_unavailable_error(exc):
-                    pause = outage.began(exc, policy.poll_seconds)
-                else:
-                    log.exception("notification worker: delivery round failed; retrying after the poll interval")
+                pause = outage.failed(exc, policy.poll_seconds)
             else:
-                outage.ended()
+                outage.succeeded()
             if claimed < policy.batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=pause)
     finally:
         if sender is None:
             await active.aclose()
-
-
-class _Outage:
-    """One log line when the database goes away, one when it is back; the pause doubles meanwhile."""
-
-    def __init__(self) -> None:
-        self.since: float | None = None
-        self.pause = 0.0
-
-    def began(self, exc: BaseException, poll_seconds: float) -> float:
-        if self.since is None:
-            self.since = time.monotonic()
-            self.pause = poll_seconds
-            log.warning(
-                "notification worker: database unavailable (%s); pausing deliveries, retrying with backoff",
-                type(exc).__name__,
-            )
-        else:
-            self.pause = min(self.pause * 2, max(OUTAGE_BACKOFF_CAP_SECONDS, poll_seconds))
-        return self.pause
-
-    def ended(self) -> None:
-        if self.since is not None:
-            log.warning(
-                "notification worker: database reachable again after %.1fs; deliveries resumed",
-                time.monotonic() - self.since,
-            )
-            self.since = None

@@ -16,6 +16,7 @@ from datetime import timedelta
 from awooop.config import Settings
 from awooop.core import clock, leases
 from awooop.core.db import Database
+from awooop.core.outage import OutageLog
 from awooop.retention import service
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,15 @@ async def run_once_if_due(db: Database, settings: Settings, owner: str, stop: as
 async def run_retention_worker(db: Database, settings: Settings, stop: asyncio.Event, owner: str | None = None) -> None:
     """Run passes until ``stop`` is set (its own asyncio task, beside the notification worker)."""
     me = owner or leases.process_owner()
+    outage = OutageLog("retention", log)
+    retry = min(RETRY_SECONDS, settings.retention_interval_seconds)
     while not stop.is_set():
         pause = settings.retention_interval_seconds
         try:
             if not await run_once_if_due(db, settings, me, stop):
-                pause = min(RETRY_SECONDS, settings.retention_interval_seconds)
-        except Exception:
-            log.exception("retention pass failed; retrying later")
-            pause = min(RETRY_SECONDS, settings.retention_interval_seconds)
+                pause = retry
+        except Exception as exc:  # noqa: BLE001 - the loop outlives any round; OutageLog logs it
+            pause = outage.failed(exc, retry)
+        else:
+            outage.succeeded()
         await _wait(stop, pause)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.config import Settings
 from awooop.core.clock import as_utc, utcnow
 from awooop.core.db import Database
+from awooop.core.outage import OutageLog
 from awooop.models import ChannelEvent, Incident, Run, SilenceSuppression
 from awooop.notify.outbox import NewMessage, enqueue
 from awooop.runs import repository as runs_repository
@@ -175,12 +176,16 @@ async def run_release_worker(
     db: Database, settings: Settings, stop: asyncio.Event, *, poll_seconds: float = POLL_SECONDS
 ) -> None:
     del settings  # same start-up signature as the notification worker
+    outage = OutageLog("silence release", log)
     while not stop.is_set():
+        pause = poll_seconds
         try:
             async with db.transaction() as session:
                 await release_due(session)
                 await refresh_gauge(session)
-        except Exception:
-            log.exception("silence release pass failed; retrying after the poll interval")
+        except Exception as exc:  # noqa: BLE001 - the loop outlives any round; OutageLog logs it
+            pause = outage.failed(exc, poll_seconds)
+        else:
+            outage.succeeded()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=pause)
