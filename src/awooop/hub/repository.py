@@ -76,7 +76,7 @@ _SQLITE_INSERT_ORIGINALS = (
 _PLAIN_INSERT = EVENTS.insert()
 
 
-def _pg_array_type(column: Column[Any]) -> str:
+def pg_array_type(column: Column[Any]) -> str:
     """The PostgreSQL array element type a column's values travel as (jsonb travels as text)."""
     kind = column.type
     if isinstance(kind, UTCDateTime):
@@ -94,15 +94,16 @@ def _pg_array_type(column: Column[Any]) -> str:
     raise TypeError(f"channel_events.{column.name}: no array type for {kind!r}")  # a new column type
 
 
-_PG_COLUMNS: tuple[tuple[str, str], ...] = tuple((c.name, _pg_array_type(c)) for c in EVENTS.columns)
-_PG_JSON_COLUMNS = frozenset(name for name, kind in _PG_COLUMNS if kind == "jsonb")
+# (column, array element type) of channel_events: the rows of a batch travel as one array per column.
+PG_COLUMNS: tuple[tuple[str, str], ...] = tuple((c.name, pg_array_type(c)) for c in EVENTS.columns)
+_PG_JSON_COLUMNS = frozenset(name for name, kind in PG_COLUMNS if kind == "jsonb")
 
 
 def _pg_unnest_insert(*, originals: bool) -> str:
-    names = ", ".join(name for name, _ in _PG_COLUMNS)
-    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in _PG_COLUMNS)
+    names = ", ".join(name for name, _ in PG_COLUMNS)
+    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in PG_COLUMNS)
     arrays = ", ".join(
-        f"${index}::{'text' if kind == 'jsonb' else kind}[]" for index, (_, kind) in enumerate(_PG_COLUMNS, 1)
+        f"${index}::{'text' if kind == 'jsonb' else kind}[]" for index, (_, kind) in enumerate(PG_COLUMNS, 1)
     )
     # WITH ORDINALITY … ORDER BY keeps the caller's row order, i.e. the lock order of the keys.
     sql = (
@@ -120,10 +121,10 @@ _PG_INSERT_ORIGINALS = _pg_unnest_insert(originals=True)
 _PG_INSERT_PLAIN = _pg_unnest_insert(originals=False)
 
 
-def _pg_arrays(rows: Sequence[dict[str, Any]]) -> tuple[list[Any], ...]:
+def pg_arrays(rows: Sequence[dict[str, Any]]) -> tuple[list[Any], ...]:
     """Rows → one list per column; JSON values serialised here (orjson), cast to jsonb in SQL."""
     arrays: list[list[Any]] = []
-    for name, _ in _PG_COLUMNS:
+    for name, _ in PG_COLUMNS:
         if name in _PG_JSON_COLUMNS:
             arrays.append([orjson.dumps(row.get(name), option=orjson.OPT_NON_STR_KEYS).decode() for row in rows])
         else:
@@ -146,7 +147,7 @@ async def insert_originals(session: AsyncSession, rows: Sequence[dict[str, Any]]
             inserted.update(result.scalars().all())
     else:
         for chunk in _chunks(rows, PG_INSERT_CHUNK):
-            result = await conn.exec_driver_sql(_PG_INSERT_ORIGINALS, _pg_arrays(chunk))
+            result = await conn.exec_driver_sql(_PG_INSERT_ORIGINALS, pg_arrays(chunk))
             inserted.update(result.scalars().all())  # asyncpg's UUID is a uuid.UUID subclass
     return inserted
 
@@ -159,7 +160,7 @@ async def insert_plain(session: AsyncSession, rows: Sequence[dict[str, Any]], *,
             await conn.execute(_PLAIN_INSERT, list(chunk))
     else:
         for chunk in _chunks(rows, PG_INSERT_CHUNK):
-            await conn.exec_driver_sql(_PG_INSERT_PLAIN, _pg_arrays(chunk))
+            await conn.exec_driver_sql(_PG_INSERT_PLAIN, pg_arrays(chunk))
 
 
 async def find_originals(session: AsyncSession, keys: Iterable[EventKey]) -> dict[EventKey, uuid.UUID]:

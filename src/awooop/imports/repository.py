@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, literal, select, tuple_
+from sqlalchemy import Table, Uuid, literal, select, tuple_
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.types import UTCDateTime
+from awooop.hub.repository import PG_COLUMNS, pg_arrays
 from awooop.models import ChannelEvent, Project
 
 EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
@@ -49,31 +49,11 @@ def _sqlite_params(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> tuple[An
     return tuple(flat)
 
 
-def _pg_type(column: Column[Any]) -> str:
-    kind = column.type
-    if isinstance(kind, UTCDateTime):
-        return "timestamptz"
-    if isinstance(kind, Uuid):
-        return "uuid"
-    if isinstance(kind, Boolean):
-        return "bool"
-    if isinstance(kind, Integer):
-        return "int4"
-    if isinstance(kind, JSON):
-        return "jsonb"
-    if isinstance(kind, String):
-        return "text"
-    raise TypeError(f"channel_events.{column.name}: no array type for {kind!r}")
-
-
-_PG_TYPES: tuple[tuple[str, str], ...] = tuple((c.name, _pg_type(c)) for c in EVENTS.columns)
-
-
 def _pg_insert() -> str:
-    names = ", ".join(name for name, _ in _PG_TYPES)
-    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in _PG_TYPES)
+    names = ", ".join(name for name, _ in PG_COLUMNS)
+    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in PG_COLUMNS)
     arrays = ", ".join(
-        f"${index}::{'text' if kind == 'jsonb' else kind}[]" for index, (_, kind) in enumerate(_PG_TYPES, 1)
+        f"${index}::{'text' if kind == 'jsonb' else kind}[]" for index, (_, kind) in enumerate(PG_COLUMNS, 1)
     )
     return (
         f"INSERT INTO channel_events ({names}) SELECT {values} "  # noqa: S608 - our own column names
@@ -82,16 +62,6 @@ def _pg_insert() -> str:
 
 
 _PG_INSERT = _pg_insert()
-
-
-def _pg_arrays(rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
-    arrays: list[list[Any]] = []
-    for name, kind in _PG_TYPES:
-        if kind == "jsonb":
-            arrays.append([orjson.dumps(row[name], option=orjson.OPT_NON_STR_KEYS).decode() for row in rows])
-        else:
-            arrays.append([row[name] for row in rows])
-    return arrays
 
 
 async def project_exists(session: AsyncSession, project_id: str) -> bool:
@@ -111,7 +81,7 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> i
             result = await conn.exec_driver_sql(sql, _sqlite_params(conn.dialect, chunk))
             inserted += result.rowcount  # rows the conflict clause skipped are not counted
         return inserted
-    result = await conn.exec_driver_sql(_PG_INSERT, tuple(_pg_arrays(rows)))
+    result = await conn.exec_driver_sql(_PG_INSERT, tuple(pg_arrays(rows)))
     return len(result.scalars().all())
 
 
