@@ -195,3 +195,29 @@ async def test_metrics_count_silenced_events_and_active_silences(clean_db: Datab
     async with clean_db.transaction() as session:
         await release.refresh_gauge(session)
     assert REGISTRY.get_sample_value("awooop_silences_active", {"project_id": "acme"}) == 2
+
+
+async def test_incidents_with_the_same_number_in_two_projects_are_held_and_released_apart(
+    clean_db: Database, factory: Factory
+) -> None:
+    """Incident ids are numbered per project: both projects' INC-000001 are held, and each release
+    announces its own project's incident."""
+    silences = {}
+    for project in ("acme", "beta"):
+        await factory.project(project)
+        body = SilenceBody(
+            matchers=[MatcherBody.model_validate({"name": "alertname", "value": "KubePodCrashLooping"})],
+            endsAt=utcnow() + timedelta(minutes=60),
+            comment="deploy",
+        )
+        async with clean_db.transaction() as session:
+            silences[project] = (await service.create_silence(session, ALICE, project_id=project, body=body)).id
+        await ingest(clean_db, project, [alert(project, fingerprint=f"{project}-1")])
+    held = await _held(clean_db)
+    assert sorted((h.project_id, h.incident_id) for h in held) == [("acme", "INC-000001"), ("beta", "INC-000001")]
+    for silence_id in silences.values():
+        await _expire(clean_db, silence_id)
+    assert await _release(clean_db) == {"released": 2}
+    _, _, outbox, _ = await rows(clean_db)
+    announced = sorted((m.project_id, m.payload["incident_id"], m.payload["recurrence_key"]) for m in outbox)
+    assert announced == [("acme", "INC-000001", "fp:acme-1"), ("beta", "INC-000001", "fp:beta-1")]

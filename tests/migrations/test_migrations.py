@@ -33,7 +33,10 @@ def _tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names()) - {"alembic_version"}
 
 
-async def test_downgrade_to_base_and_up_again(database_url: str, db: Database) -> None:
+async def test_downgrade_to_base_and_up_again(database_url: str, clean_db: Database) -> None:
+    # Emptied first: whatever the previous test left (e.g. INC-000001 in two projects, which the
+    # pre-0004 schema cannot hold) must not decide whether the history round-trips.
+    db = clean_db
     await db.dispose()  # release pooled connections so DDL is not blocked
     await migrate.upgrade_async(database_url)
     async with db.write_engine.connect() as conn:

@@ -62,9 +62,10 @@ class SilenceSuppression(Base):
     outcome: Mapped[str | None] = mapped_column(String(256), default=None)
 
     __table_args__ = (
-        # One pending suppression per incident: later silenced firings of it add nothing.
+        # One pending suppression per incident (ids are per project): later silenced firings add nothing.
         Index(
             "uq_silence_suppressions_pending_incident",
+            "project_id",
             "incident_id",
             unique=True,
             postgresql_where=text(PENDING_SUPPRESSION_SQL),

@@ -148,14 +148,19 @@ async def release_due(session: AsyncSession, now: datetime | None = None) -> dic
     counts: dict[str, int] = {}
     if not pending:
         return counts
-    incidents = await repository.get_incidents(session, {p.incident_id for p in pending})
+    incidents = await repository.get_incidents(session, {(p.project_id, p.incident_id) for p in pending})
     events = await repository.get_events(session, {p.event_id for p in pending})
     projects = {p.project_id for p in pending}
     live = await repository.live_silences(session, projects, at)
     indexes = {project: build_index([s for s in live if s.project_id == project]) for project in projects}
     for held in pending:
         outcome = await _settle_one(
-            session, held, incidents.get(held.incident_id), events.get(held.event_id), indexes[held.project_id], at
+            session,
+            held,
+            incidents.get((held.project_id, held.incident_id)),
+            events.get(held.event_id),
+            indexes[held.project_id],
+            at,
         )
         if outcome is not None:
             counts[outcome] = counts.get(outcome, 0) + 1

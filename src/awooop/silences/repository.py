@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.scope import scoped
@@ -107,11 +107,12 @@ async def list_suppressions(session: AsyncSession, silence_id: uuid.UUID) -> Seq
     return (await session.scalars(stmt.order_by(SilenceSuppression.created_at))).all()
 
 
-async def get_incidents(session: AsyncSession, incident_ids: Collection[str]) -> dict[str, Incident]:
-    if not incident_ids:
+async def get_incidents(session: AsyncSession, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Incident]:
+    """By (project, incident id): incident ids are numbered per project (uq_incidents_project_id_id)."""
+    if not keys:
         return {}
-    stmt = select(Incident).where(Incident.id.in_(sorted(incident_ids)))
-    return {i.id: i for i in (await session.scalars(stmt)).all() if i.id is not None}
+    stmt = select(Incident).where(tuple_(Incident.project_id, Incident.id).in_(sorted(keys)))
+    return {(i.project_id, i.id): i for i in (await session.scalars(stmt)).all() if i.id is not None}
 
 
 async def get_events(session: AsyncSession, event_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ChannelEvent]:

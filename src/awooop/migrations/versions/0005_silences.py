@@ -60,7 +60,7 @@ def upgrade() -> None:
     with op.batch_alter_table("silence_suppressions", schema=None) as batch_op:
         batch_op.create_index(
             "uq_silence_suppressions_pending_incident",
-            ["incident_id"],
+            ["project_id", "incident_id"],
             unique=True,
             postgresql_where=sa.text(PENDING),
             sqlite_where=sa.text(PENDING),
