@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from awooop.core.clock import as_utc
-from awooop.models import ChannelEvent, Run
+from awooop.models import ChannelEvent, Incident, Run
 from awooop.notify.outbox import NewMessage, enqueue
 from awooop.runs import repository
 from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
@@ -180,7 +180,10 @@ def _first_firings(events: Sequence[ChannelEvent], open_keys: set[str]) -> list[
     return list(firsts.values())
 
 
-def _opened_payload(incident: OpenIncident, event: ChannelEvent, run: Run | UnfinishedRun | None) -> dict[str, Any]:
+def opened_payload(
+    incident: OpenIncident | Incident, event: ChannelEvent, run: Run | UnfinishedRun | None
+) -> dict[str, Any]:
+    """The ``incident_opened`` message; silence release sends the same one, late."""
     return {
         "incident_id": incident.id,
         "title": incident.title,
@@ -303,7 +306,7 @@ async def _route_firing(batch: _Batch, event: ChannelEvent, key: str) -> None:
         batch.silences.hold(event, silence_id, incident.id, notify_owed=opened)
     elif opened:
         batch.messages.append(
-            NewMessage(batch.project_id, "incident_opened", incident.id, _opened_payload(incident, event, run))
+            NewMessage(batch.project_id, "incident_opened", incident.id, opened_payload(incident, event, run))
         )
 
 

@@ -21,14 +21,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.config import Settings
-from awooop.core.clock import as_utc, utcnow
+from awooop.core.clock import utcnow
 from awooop.core.db import Database
 from awooop.core.outage import OutageLog
 from awooop.models import ChannelEvent, Incident, Run, SilenceSuppression
 from awooop.notify.outbox import NewMessage, enqueue
 from awooop.runs import repository as runs_repository
 from awooop.runs.playbooks import list_playbooks, match_playbook
-from awooop.runs.routing import event_attributes
+from awooop.runs.routing import event_attributes, opened_payload
 from awooop.runs.service import NewRun, RunWriter
 from awooop.runs.states import AWAITING_APPROVAL, QUEUED
 from awooop.silences import repository
@@ -44,34 +44,8 @@ POLL_SECONDS = 5.0
 _gauged: set[str] = set()
 
 
-def _run_payload(run: Run | None) -> dict[str, Any] | None:
-    if run is None:
-        return None
-    return {
-        "id": str(run.id),
-        "state": run.state,
-        "agent_id": run.agent_id,
-        "playbook_id": run.playbook_id,
-        "action": run.action,
-    }
-
-
 def _opened_payload(incident: Incident, event: ChannelEvent, run: Run | None, silence: str) -> dict[str, Any]:
-    return {
-        "incident_id": incident.id,
-        "title": incident.title,
-        "severity": incident.severity,
-        "recurrence_key": incident.recurrence_key,
-        "provider": event.provider,
-        "alertname": event.alertname,
-        "namespace": event.namespace,
-        "target_resource": event.target_resource,
-        "preview": event.content_preview,
-        "source_url": event.source_url,
-        "opened_at": as_utc(incident.opened_at).isoformat(),
-        "run": _run_payload(run),
-        "released_from_silence": silence,
-    }
+    return {**opened_payload(incident, event, run), "released_from_silence": silence}
 
 
 async def _start_run(session: AsyncSession, event: ChannelEvent, incident: Incident, now: datetime) -> Run | None:
