@@ -59,7 +59,8 @@ SQL_LIBRARIES = ("sqlalchemy/", "asyncpg/")
 LIBRARY_STAGES = (
     ("SQL client outside AwoooP frames (pool, commit)", SQL_LIBRARIES),
     ("HTTP server and framework", ("uvicorn/", "httptools/", "starlette/", "fastapi/", "h11/", "anyio/")),
-    ("event loop", ("asyncio/", "uvloop/", "selectors.py", "contextvars")),
+    # uvloop and asyncpg's protocol are compiled: their work shows as the loop's own frame.
+    ("event loop, C-level I/O (uvloop, asyncpg protocol)", ("asyncio/", "uvloop/", "selectors.py", "contextvars")),
 )
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^:()]+)(?::(?P<line>\d+))?\)$")
 
@@ -242,6 +243,8 @@ async def run(args: argparse.Namespace) -> None:
         cluster.destroy()
         os.environ.pop("AWOOOP_BENCH_PG_DSN", None)
     report(args, measured, before, after, read_samples(samples), statements, os.getloadavg()[0], use_wrk)
+    if args.keep_samples:
+        shutil.copy(samples, args.keep_samples)
     shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -305,6 +308,7 @@ def main() -> None:
     parser.add_argument("--max-deliveries", type=int, default=200_000)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--statements", type=int, default=25, help="statements listed")
+    parser.add_argument("--keep-samples", type=Path, help="copy py-spy's raw stacks to this file")
     parser.add_argument("--python-sender", action="store_true", help="the Python sender even when wrk is installed")
     args = parser.parse_args()
     if shutil.which("py-spy", path=str(Path(sys.executable).parent)) is None:
