@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from awooop import background, health, openapi
+from awooop import background, health, openapi, whoami
 from awooop.apidocs import routes as apidocs_routes
 from awooop.config import Settings
 from awooop.console import routes as console_routes
@@ -27,7 +27,6 @@ from awooop.hub import rejections_api
 from awooop.hub.committer import IntakeCommitter
 from awooop.incidents import api as incidents_api
 from awooop.monitors import app_wiring as monitors_wiring
-from awooop.operators import api as operators_api
 from awooop.operators import last_use
 from awooop.runs import agents_api
 from awooop.runs import api as runs_api
@@ -115,7 +114,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(hub_api.router, prefix="/api/v1/hub", tags=["hub"])
     # Operator, agent and console routes refuse NUL in any parameter (intake keeps it, sanitised).
     guarded = [Depends(refuse_nul_characters)]
-    app.include_router(operators_api.router, prefix=PLATFORM, tags=["operators"], dependencies=guarded)
+    app.include_router(whoami.router, prefix=PLATFORM, tags=["operators"], dependencies=guarded)
     app.include_router(dossier_api.router, prefix=PLATFORM, tags=["channel-events"], dependencies=guarded)
     app.include_router(workitems_api.router, prefix=PLATFORM, tags=["channel-events"], dependencies=guarded)
     app.include_router(runs_api.router, prefix=PLATFORM, tags=["runs"], dependencies=guarded)

@@ -107,7 +107,7 @@ async def verify_agent(
 ) -> AwoooPOperatorPrincipal:
     """Agents present an agent key (X-AwoooP-Agent-Key or Bearer); admins may act as agents."""
     if x_awooop_agent_key:
-        return await _guarded_key(request, db, x_awooop_agent_key, "operator_key", ("agent", "admin"))
+        return await _guarded_key(request, db, x_awooop_agent_key, "agent_key", ("agent", "admin"))
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token.strip():

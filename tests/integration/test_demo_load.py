@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import httpx
 
+from awooop.app import create_app
 from awooop.config import Settings
 from awooop.core.clock import utcnow
 from awooop.core.db import Database
@@ -32,7 +33,7 @@ async def test_demo_week_has_something_on_every_page_and_loads_once(
     settings: Settings, clean_db: Database, client: httpx.AsyncClient, factory: Factory
 ) -> None:
     started = utcnow()
-    summary = await load_demo(settings)
+    summary = await load_demo(settings, create_app)
     assert summary is not None
     assert summary.skipped == []
     headers = await factory.operator_headers(projects_spec="demo")
@@ -66,7 +67,7 @@ async def test_demo_week_has_something_on_every_page_and_loads_once(
     oldest = min(e["received_at"] for e in events)
     assert oldest < (started - timedelta(hours=12)).isoformat()  # the newest 100 already span hours
 
-    again = await load_demo(settings)
+    again = await load_demo(settings, create_app)
     assert again is None
     assert len(await _all_runs(client, headers)) == len(runs)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from awooop import leases
 from awooop.config import Settings
-from awooop.core import leases
 from awooop.core.db import Database
 from awooop.models import ChannelEvent
 from awooop.retention import worker

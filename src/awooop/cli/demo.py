@@ -32,10 +32,11 @@ def load_demo_if_missing(settings: Settings) -> None:
     """Load the demo data set when project ``demo`` does not exist yet (the schema must be migrated)."""
     # Imported here, not with the CLI: `serve --workers N` spawns workers that re-import the CLI
     # module, and importing the demo package there made the workers die (SIGTERM) before serving.
+    from awooop.app import create_app  # noqa: PLC0415
     from awooop.demo.loader import DemoError, load_demo  # noqa: PLC0415
 
     try:
-        summary = asyncio.run(load_demo(settings))
+        summary = asyncio.run(load_demo(settings, create_app))
     except DemoError as exc:
         typer.secho(f"error: demo data could not be loaded: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc

@@ -4,7 +4,7 @@ JSON columns go through orjson on both engines (several times faster than the st
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -157,27 +157,28 @@ def _unavailable(exc: BaseException) -> bool:
     return any(marker in text for marker in _UNAVAILABLE_TEXT)
 
 
-def is_unavailable_error(exc: BaseException) -> bool:
-    """A locked SQLite or a PostgreSQL that is unreachable or refuses connections for now: the
-    caller should retry later (503). Follows the cause chain and SQLAlchemy's ``orig``."""
+def cause_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what caused it, each once: ``__cause__``, or SQLAlchemy's ``orig`` (the driver's
+    own error, which is where SQLSTATEs and connection failures are told apart)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if _unavailable(current):
-            return True
+        yield current
         current = current.__cause__ or getattr(current, "orig", None)
-    return False
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """A locked SQLite or a PostgreSQL that is unreachable or refuses connections for now: the
+    caller should retry later (503). Follows the cause chain and SQLAlchemy's ``orig``."""
+    return any(_unavailable(cause) for cause in cause_chain(exc))
+
+
+def _retryable(exc: BaseException) -> bool:
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return isinstance(sqlstate, str) and sqlstate in _RETRYABLE_SQLSTATES
 
 
 def is_retryable_error(exc: BaseException) -> bool:
     """A deadlock or serialization failure: nothing was committed, running it again may succeed."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
-        if isinstance(sqlstate, str) and sqlstate in _RETRYABLE_SQLSTATES:
-            return True
-        current = current.__cause__ or getattr(current, "orig", None)
-    return False
+    return any(_retryable(cause) for cause in cause_chain(exc))

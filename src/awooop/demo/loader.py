@@ -1,6 +1,7 @@
 """Load the demo week into project ``demo`` through the real intake, agent and operator APIs.
 
-The app runs in-process (httpx ASGI transport with its lifespan, no worker). Every step is a real
+The app runs in-process (httpx ASGI transport with its lifespan, no worker); the caller passes in
+the factory that builds it (``awooop.app.create_app``), so the demo never imports the app. Every step is a real
 HTTP call signed or authenticated the way its sender would do it; afterwards the rows are moved
 to the virtual times of the timeline (demo/retime.py, demo only) and the loader's keys revoked.
 Idempotent: nothing happens when project ``demo`` exists.
@@ -13,12 +14,12 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from awooop.app import create_app
 from awooop.config import Settings
 from awooop.core.clock import utcnow
 from awooop.core.db import Database
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 OPERATOR = "dana.ortiz"
 AGENTS = ("k8s-remediator", "node-janitor", "deploy-bot", "triage-bot")
 PLATFORM = "/api/v1/platform"
+
+
+class AppFactory(Protocol):
+    """What ``awooop.app.create_app`` is: the app to drive, on the loader's database."""
+
+    def __call__(self, settings: Settings, *, db: Database) -> FastAPI: ...
 
 
 class DemoError(RuntimeError):
@@ -180,7 +187,7 @@ class _Driver:
 
 
 async def _drive(
-    db: Database, settings: Settings, creds: _Credentials, now: datetime
+    create_app: AppFactory, db: Database, settings: Settings, creds: _Credentials, now: datetime
 ) -> tuple[list[Checkpoint], _Driver]:
     app = create_app(settings.model_copy(update={"run_worker": False, "demo": False}), db=db)
     checkpoints: list[Checkpoint] = []
@@ -209,15 +216,16 @@ async def _counts(db: Database) -> tuple[int, int, dict[str, int], dict[str, int
     return total, by_dup.get(True, 0), run_counts, incident_counts
 
 
-async def load_demo(settings: Settings, *, now: datetime | None = None) -> DemoSummary | None:
-    """Load the demo week ending at ``now``; None when project ``demo`` already exists."""
+async def load_demo(settings: Settings, create_app: AppFactory, *, now: datetime | None = None) -> DemoSummary | None:
+    """Load the demo week ending at ``now`` through the app ``create_app`` builds; None when
+    project ``demo`` already exists."""
     started = time.perf_counter()
     db = Database.connect(settings.resolved_database_url, pool_size=2)
     try:
         creds = await _create_project(db)
         if creds is None:
             return None
-        checkpoints, driver = await _drive(db, settings, creds, now or utcnow())
+        checkpoints, driver = await _drive(create_app, db, settings, creds, now or utcnow())
         async with db.transaction() as session:
             await retime_demo_project(session, checkpoints)
             for key_id in creds.key_ids:  # nobody ever saw these keys; revoke them anyway

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from awooop.core.scope import in_scope, scoped
 from awooop.core.types import UTCDateTime
 from awooop.models import ChannelEvent, Project
 
@@ -191,8 +192,7 @@ def newest_events_statement(
     if projects is None:
         return _newest(columns, conditions, limit)
     if len(projects) == 1 or criteria.run_id is not None:
-        scope = ChannelEvent.project_id == projects[0] if len(projects) == 1 else ChannelEvent.project_id.in_(projects)
-        return _newest(columns, [scope, *conditions], limit)
+        return _newest(columns, [in_scope(ChannelEvent.project_id, projects), *conditions], limit)
     # One index range per project, each cut at `limit`, merged: reads at most len(projects) * limit.
     branches = [
         select(*_newest(columns, [ChannelEvent.project_id == project, *conditions], limit).subquery().c)
@@ -239,16 +239,13 @@ async def runs_with_envelopes(
         .where(ChannelEvent.run_id.in_(sorted(run_ids)), ChannelEvent.has_source_envelope.is_(True))
         .distinct()
     )
-    if projects is not None:
-        stmt = stmt.where(ChannelEvent.project_id.in_(sorted(projects)))
+    stmt = scoped(stmt, ChannelEvent.project_id, projects)
     return {run_id for run_id in (await session.scalars(stmt)).all() if run_id is not None}
 
 
 async def list_project_ids(session: AsyncSession, projects: Collection[str] | None) -> list[str]:
     """Existing projects, optionally limited to ``projects`` (a key may name projects not yet created)."""
-    stmt = select(Project.id).order_by(Project.id)
-    if projects is not None:
-        stmt = stmt.where(Project.id.in_(sorted(projects)))
+    stmt = scoped(select(Project.id).order_by(Project.id), Project.id, projects)
     return list((await session.scalars(stmt)).all())
 
 

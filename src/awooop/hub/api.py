@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
 from awooop.config import Settings
+from awooop.core.body import CappedBody
 from awooop.errors import BadRequest, RequestTimeout
 from awooop.guard.credentials import CredentialGuard
 from awooop.hub import intake
@@ -136,23 +137,17 @@ def _body_reader(request: Request, timeout: float) -> intake.BodyReader:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise intake.BodyTooLarge(limit, seen=int(declared))
-        chunks: list[bytes] = []
-        size = 0
+        body = CappedBody(limit)
         try:
             # A sender dribbling its body must not hold a connection (and a worker's memory) forever.
             async with asyncio.timeout(timeout):
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > limit:
-                        raise intake.BodyTooLarge(limit, seen=size)
-                    chunks.append(chunk)
+                return await body.read(request.stream(), lambda seen: intake.BodyTooLarge(limit, seen=seen))
         except ClientDisconnect:
             raise BadRequest("client disconnected before sending the whole body", reason="incomplete_body") from None
         except TimeoutError:
             raise RequestTimeout(
-                f"the body did not arrive within {timeout:g} s ({size} bytes received)", reason="body_timeout"
+                f"the body did not arrive within {timeout:g} s ({body.received} bytes received)", reason="body_timeout"
             ) from None
-        return b"".join(chunks)
 
     return read
 

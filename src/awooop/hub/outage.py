@@ -7,16 +7,9 @@ raised by the committer or the credential cache) anywhere in the cause chain.
 
 from __future__ import annotations
 
-from awooop.core.db import is_unavailable_error
+from awooop.core.db import cause_chain, is_unavailable_error
 from awooop.errors import ServiceUnavailable
 
 
 def database_unavailable(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ServiceUnavailable):
-            return True
-        current = current.__cause__ or getattr(current, "orig", None)
-    return is_unavailable_error(exc)
+    return any(isinstance(cause, ServiceUnavailable) for cause in cause_chain(exc)) or is_unavailable_error(exc)

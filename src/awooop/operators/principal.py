@@ -8,7 +8,8 @@ from typing import Literal
 
 from awooop.errors import Forbidden
 
-AuthMethod = Literal["operator_key", "bearer", "session"]
+# How the key arrived: its own header (operator or agent), a bearer token, or a console session.
+AuthMethod = Literal["operator_key", "agent_key", "bearer", "session"]
 Role = Literal["operator", "agent", "admin"]
 ROLES: tuple[Role, ...] = ("operator", "agent", "admin")
 ALL_PROJECTS = "*"

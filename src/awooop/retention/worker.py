@@ -1,6 +1,6 @@
 """The scheduled retention pass: every node runs this loop, exactly one runs each pass.
 
-Before a pass the loop takes the ``retention`` lease (core.leases) for one whole interval: the pass
+Before a pass the loop takes the ``retention`` lease (awooop.leases) for one whole interval: the pass
 runs on the node that got it, and every other node finds the lease taken until the interval is over.
 A node that dies mid-pass leaves the lease to expire and the next holder starts a new pass (every step
 is idempotent: batches delete what is still expired, a day is compacted once, under its marker).
@@ -13,8 +13,9 @@ import contextlib
 import logging
 from datetime import timedelta
 
+from awooop import leases
 from awooop.config import Settings
-from awooop.core import clock, leases
+from awooop.core import clock
 from awooop.core.db import Database
 from awooop.core.outage import OutageLog
 from awooop.retention import service

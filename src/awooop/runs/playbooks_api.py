@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
+from awooop.core.body import CappedBody
 from awooop.deps import OperatorDep, ReadSessionDep, SessionDep
 from awooop.errors import DomainError, PayloadTooLarge
 from awooop.runs import playbooks
@@ -25,14 +26,11 @@ class UnsupportedMediaType(DomainError):
 
 async def _read_capped(request: Request, limit: int) -> bytes:
     """The body, refused (413) as soon as it passes ``limit``: never buffer a huge upload."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"playbook file is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+
+    def too_large(_seen: int) -> PayloadTooLarge:
+        return PayloadTooLarge(f"playbook file is larger than {limit} bytes")
+
+    return await CappedBody(limit).read(request.stream(), too_large)
 
 
 @router.get(

@@ -373,8 +373,8 @@ async def list_records(
     session: AsyncSession, *, projects: Sequence[str] | None, work_item_id: str, limit: int
 ) -> Sequence[WorkItemRecord]:
     """History of a work item, newest first (served by (work_item_id, created_at))."""
-    query = select(WorkItemRecord).where(WorkItemRecord.work_item_id == work_item_id)
-    if projects is not None:
-        query = query.where(WorkItemRecord.project_id.in_(list(projects)))
+    query = scoped(
+        select(WorkItemRecord).where(WorkItemRecord.work_item_id == work_item_id), WorkItemRecord.project_id, projects
+    )
     query = query.order_by(WorkItemRecord.created_at.desc(), WorkItemRecord.id.desc()).limit(limit)
     return (await session.scalars(query)).all()

@@ -77,7 +77,6 @@ async def send_heartbeat(
         run_ref=None,
         operator=console.principal,
     )
-    await session.flush()
     view = await load_overview(session, console)
     body = render_template("partials/overview_tiles.html", {**console.base_context(), **_context(console, view)})
     item = result["items"][0]

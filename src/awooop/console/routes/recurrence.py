@@ -127,7 +127,6 @@ async def dry_run(
         limit=WINDOW,
         operator=console.principal,
     )
-    await session.flush()
     # The dry-run answer is a superset of the preview: no second read-model pass for the panel.
     panel = build_work_item_panel(result, await _history(session, console, work_item_id))
     return _result(console, panel, result, "dry_run", provider)
@@ -155,6 +154,5 @@ async def handoff(
         limit=WINDOW,
         operator=console.principal,
     )
-    await session.flush()
     panel = build_work_item_panel(result, await _history(session, console, work_item_id))
     return _result(console, panel, result, "handoff", provider)

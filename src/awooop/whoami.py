@@ -1,4 +1,8 @@
-"""Operator routes: who am I."""
+"""``GET /api/v1/platform/whoami``: the caller's principal.
+
+A route of the web layer, not of ``operators/``: it needs ``deps`` (the authentication
+dependencies), and ``deps`` needs ``operators``; kept inside ``operators`` it made the two a cycle.
+"""
 
 from __future__ import annotations
 
