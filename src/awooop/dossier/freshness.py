@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.core.clock import utcnow
 from awooop.dossier import repository
 from awooop.errors import BadRequest, NotFound
-from awooop.hub.providers.base import ALERT_PROVIDERS, Stage
+from awooop.hub.providers import ALERT_PROVIDERS, Stage
 
 Status = Literal["fresh", "stale", "never"]
 CHAT_PROVIDER = "telegram"

@@ -17,7 +17,7 @@ from awooop.core.clock import utcnow
 from awooop.dossier import repository
 from awooop.dossier.freshness import CHAT_PROVIDER, REAL_STAGES
 from awooop.errors import BadRequest
-from awooop.hub.providers.base import ALERT_PROVIDERS
+from awooop.hub.providers import ALERT_PROVIDERS
 
 MAX_HOURS = 168
 MAX_BUCKETS = 336
