@@ -17,6 +17,7 @@ from awooop.hub import providers
 from awooop.hub.providers import (
     ALERT_PROVIDERS,
     PROVIDERS,
+    WATCHDOG_PROVIDERS,
     SourceAuth,
     UnknownProviderError,
     parse_delivery,
@@ -59,6 +60,7 @@ def test_every_provider_spec_is_complete(spec: providers.ProviderSpec) -> None:
     assert set(spec.methods) <= {"POST", "PUT"}
     # An alert source proves it is alive with a heartbeat in its own format; a chat has none.
     assert (spec.heartbeat is not None) == (spec.channel_type == "alert")
+    assert not spec.forwards_watchdog or spec.channel_type == "alert"
 
 
 def test_every_provider_module_is_registered() -> None:
@@ -78,6 +80,7 @@ def test_every_auth_scheme_has_a_verifier() -> None:
 def test_name_lists_come_from_the_specs() -> None:
     assert PROVIDERS == ("alertmanager", "signoz", "grafana", "sentry", "generic", "telegram")
     assert tuple(spec.name for spec in provider_specs() if spec.channel_type == "alert") == ALERT_PROVIDERS
+    assert WATCHDOG_PROVIDERS == ("alertmanager", "signoz", "grafana")  # the Prometheus family
     # The API's enums must be literal types (mypy, OpenAPI); they name the same providers.
     assert get_args(SourceProviderName) == ALERT_PROVIDERS
     assert get_args(AlertProvider) == ALERT_PROVIDERS

@@ -30,5 +30,6 @@ SPEC = ProviderSpec(
     auth="intake_token",
     summary="Prometheus Alertmanager webhook",
     description=f"`webhook_config` payload version 4; one event per alert. Auth: {INTAKE_AUTH_DOC}.",
+    forwards_watchdog=True,
     heartbeat=alertmanager_heartbeat,
 )

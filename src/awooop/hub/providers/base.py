@@ -70,3 +70,5 @@ class ProviderSpec:
     description: str  # OpenAPI description of the intake route
     heartbeat: HeartbeatFormat | None  # the synthetic heartbeat body; every alert provider has one
     methods: tuple[str, ...] = ("POST",)  # one route per method (operation ids stay unique)
+    # Relays Prometheus' always-firing Watchdog alert, which monitors/watchdog.py turns into a monitor.
+    forwards_watchdog: bool = False

@@ -66,6 +66,7 @@ SPEC = ProviderSpec(
     description="Webhook contact point (integration v1), POST or PUT; one event per alert. "
     f"Auth: {INTAKE_AUTH_DOC}; when the project has a Grafana secret, also `X-Grafana-Alerting-Signature` "
     "(hex HMAC-SHA256 of `[X-Grafana-Alerting-Timestamp + ':'] + body`).",
+    forwards_watchdog=True,
     heartbeat=grafana_heartbeat,
     # Grafana's contact point may be set to PUT.
     methods=("POST", "PUT"),

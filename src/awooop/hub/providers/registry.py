@@ -1,8 +1,10 @@
 """Every provider the hub knows, one ``ProviderSpec`` per provider module.
 
 The intake routes (hub/api.py), source authentication (hub/sources.py), parsing and heartbeats
-are all looked up here, so adding a provider is one new module with a ``SPEC`` and one line below.
-The name tuples are those of the providers built in; ``provider_spec`` also sees any registered later.
+are all looked up here, so adding a provider is one new module with a ``SPEC``, its name in the
+list at the bottom (tests/unit/providers/test_registry.py fails on a module left out) and its
+tests. The name tuples are those of the providers built in; ``provider_spec`` and
+``provider_specs`` also see any registered later (a test's throwaway provider).
 """
 
 from __future__ import annotations
@@ -72,3 +74,4 @@ for _module in (alertmanager, signoz, grafana, sentry, generic, telegram):
 
 PROVIDERS: tuple[str, ...] = tuple(_SPECS)
 ALERT_PROVIDERS: tuple[str, ...] = tuple(spec.name for spec in _SPECS.values() if spec.channel_type == "alert")
+WATCHDOG_PROVIDERS: tuple[str, ...] = tuple(spec.name for spec in _SPECS.values() if spec.forwards_watchdog)

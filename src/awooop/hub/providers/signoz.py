@@ -54,5 +54,6 @@ SPEC = ProviderSpec(
     auth="intake_token",
     summary="SigNoz alert webhook",
     description=f"Alertmanager v4 body as SigNoz sends it; one event per alert. Auth: {INTAKE_AUTH_DOC}.",
+    forwards_watchdog=True,
     heartbeat=alertmanager_heartbeat,  # SigNoz sends the Alertmanager v4 body unchanged
 )
