@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.guard = CredentialGuard(settings)
     _install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(hub_api.router, prefix="/api/v1/hub", tags=["hub"])
+    app.include_router(hub_api.intake_router(), prefix="/api/v1/hub", tags=["hub"])
     # Operator, agent and console routes refuse NUL in any parameter (intake keeps it, sanitised).
     guarded = [Depends(refuse_nul_characters)]
     app.include_router(whoami.router, prefix=PLATFORM, tags=["operators"], dependencies=guarded)

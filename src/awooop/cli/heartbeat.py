@@ -22,7 +22,7 @@ from awooop.cli.common import database, run
 from awooop.core.db import Database
 from awooop.dossier import service
 from awooop.errors import BadRequest, DomainError
-from awooop.hub.providers.base import ALERT_PROVIDERS
+from awooop.hub.providers import ALERT_PROVIDERS
 
 MIN_EVERY_SECONDS = 5.0
 DEFAULT_REASON = "scheduled_provider_freshness_smoke"

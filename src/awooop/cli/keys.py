@@ -9,6 +9,7 @@ import typer
 from awooop.cli.common import database, run
 from awooop.cli.output import Column, JsonFlag, rows_or_table
 from awooop.operators import keys
+from awooop.operators.principal import ALL_PROJECTS
 
 COLUMNS: tuple[Column, ...] = (
     ("key_id", "key"),
@@ -25,7 +26,7 @@ app = typer.Typer(help="Manage operator, agent and admin keys.", no_args_is_help
 def create(
     operator: Annotated[str, typer.Option("--operator", help="Who uses the key (operator or agent id)")],
     role: Annotated[str, typer.Option(help="operator, agent or admin")] = "operator",
-    projects: Annotated[str, typer.Option(help="Comma-separated project ids, or * for all")] = "*",
+    projects: Annotated[str, typer.Option(help="Comma-separated project ids, or * for all")] = ALL_PROJECTS,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
 

@@ -13,7 +13,7 @@ import typer
 
 from awooop.cli.common import database, run
 from awooop.core.clock import as_utc, utcnow
-from awooop.operators.principal import AwoooPOperatorPrincipal
+from awooop.operators.principal import ALL_PROJECTS, AwoooPOperatorPrincipal
 from awooop.silences import service
 from awooop.silences.matchers import MatcherError, parse_matcher_text
 from awooop.silences.schemas import MatcherBody, SilenceBody, SilenceRead
@@ -34,7 +34,7 @@ def parse_duration(text: str) -> timedelta:
 
 def _principal(created_by: str | None) -> AwoooPOperatorPrincipal:
     who = created_by or f"cli:{getpass.getuser()}"
-    return AwoooPOperatorPrincipal(who, "operator_key", "admin", ("*",), "cli")
+    return AwoooPOperatorPrincipal(who, "operator_key", "admin", (ALL_PROJECTS,), "cli")
 
 
 def _time(value: datetime) -> str:

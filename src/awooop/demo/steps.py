@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from awooop.hub.providers import ALERT_PROVIDERS
+
 
 @dataclass(frozen=True, slots=True)
 class Post:
@@ -44,7 +46,7 @@ class Decide:
 
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
-    providers: tuple[str, ...] = ("alertmanager", "signoz", "grafana", "sentry", "generic")
+    providers: tuple[str, ...] = ALERT_PROVIDERS
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from awooop.dossier.schemas import (
     SourceProviderHeartbeatRequest,
     SourceProviderHeartbeatResponse,
 )
-from awooop.hub.providers.base import ALERT_PROVIDERS
+from awooop.hub.providers import ALERT_PROVIDERS
 from awooop.operators.principal import PROJECT_ID_RE
 
 router = APIRouter()

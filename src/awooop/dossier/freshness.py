@@ -23,14 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.core.clock import utcnow
 from awooop.dossier import repository
 from awooop.errors import BadRequest, NotFound
-from awooop.hub.providers.base import ALERT_PROVIDERS, Stage
+from awooop.hub.providers import HEARTBEAT_STAGE, PROVIDERS, Stage
+from awooop.operators.principal import ALL_PROJECTS
 
 Status = Literal["fresh", "stale", "never"]
 CHAT_PROVIDER = "telegram"
-HEARTBEAT_STAGE = "heartbeat"
 REAL_STAGES: tuple[str, ...] = tuple(stage for stage in get_args(Stage) if stage != HEARTBEAT_STAGE)
 # `project_id` of an answer covering every project the caller can see (shared API convention).
-ALL_PROJECTS_LABEL = "*"
+ALL_PROJECTS_LABEL = ALL_PROJECTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ def verdict(at: datetime | None, now: datetime, limit_seconds: int) -> Status:
 
 async def collect_freshness(session: AsyncSession, project_ids: Sequence[str]) -> list[ProviderFreshness]:
     """Every alert provider of each project, and telegram where the project has chat events."""
-    providers = (*ALERT_PROVIDERS, CHAT_PROVIDER)
+    providers = PROVIDERS
     latest = await repository.latest_received_at(session, project_ids, providers, (*REAL_STAGES, HEARTBEAT_STAGE))
     found: list[ProviderFreshness] = []
     for project in project_ids:

@@ -15,13 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.clock import utcnow
 from awooop.dossier import repository
-from awooop.dossier.freshness import CHAT_PROVIDER, REAL_STAGES
+from awooop.dossier.freshness import REAL_STAGES
 from awooop.errors import BadRequest
-from awooop.hub.providers.base import ALERT_PROVIDERS
+from awooop.hub.providers import PROVIDERS
 
 MAX_HOURS = 168
 MAX_BUCKETS = 336
-PROVIDERS: tuple[str, ...] = (*ALERT_PROVIDERS, CHAT_PROVIDER)
 
 
 def _bucket_count(hours: int, bucket_minutes: int) -> int:

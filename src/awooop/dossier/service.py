@@ -14,7 +14,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.dossier import aggregate, repository
-from awooop.dossier.freshness import ALL_PROJECTS_LABEL, HEARTBEAT_STAGE, fetch_provider_freshness
+from awooop.dossier.freshness import ALL_PROJECTS_LABEL, fetch_provider_freshness
 from awooop.dossier.heartbeat import HeartbeatActor, HeartbeatNotRecorded, record_provider_heartbeats
 from awooop.dossier.rate import event_rate
 from awooop.dossier.repository import (
@@ -25,6 +25,7 @@ from awooop.dossier.repository import (
     EventCriteria,
 )
 from awooop.errors import NotFound
+from awooop.hub.providers import HEARTBEAT_STAGE
 
 __all__ = [
     "ALL_PROJECTS_LABEL",

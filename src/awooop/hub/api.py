@@ -1,4 +1,5 @@
-"""Webhook routes: ``POST /api/v1/hub/{project_id}/{provider}``, one route per provider.
+"""Webhook routes: ``POST /api/v1/hub/{project_id}/{provider}``, one route per registered provider
+(and method), with its summary and description from the provider's spec.
 
 Thin on purpose: read the raw body (size-capped, streamed), hand it to ``intake.receive`` and
 answer 202. The answer is built with orjson and never contains a ``method`` key (Telegram would
@@ -24,44 +25,8 @@ from awooop.errors import BadRequest, RequestTimeout
 from awooop.guard.credentials import CredentialGuard
 from awooop.hub import intake
 from awooop.hub.committer import IntakeCommitter
-from awooop.hub.providers import PROVIDERS
+from awooop.hub.providers import ProviderSpec, provider_specs
 from awooop.hub.service import RecordedEvent
-
-router = APIRouter()
-
-INTAKE_AUTH_DOC = "the project's intake token as `Authorization: Bearer <token>`, HTTP Basic password, or `?token=`"
-PROVIDER_DOCS: dict[str, tuple[str, str]] = {
-    "alertmanager": (
-        "Prometheus Alertmanager webhook",
-        f"`webhook_config` payload version 4; one event per alert. Auth: {INTAKE_AUTH_DOC}.",
-    ),
-    "signoz": (
-        "SigNoz alert webhook",
-        f"Alertmanager v4 body as SigNoz sends it; one event per alert. Auth: {INTAKE_AUTH_DOC}.",
-    ),
-    "grafana": (
-        "Grafana alerting webhook",
-        "Webhook contact point (integration v1), POST or PUT; one event per alert. "
-        f"Auth: {INTAKE_AUTH_DOC}; when the project has a Grafana secret, also `X-Grafana-Alerting-Signature` "
-        "(hex HMAC-SHA256 of `[X-Grafana-Alerting-Timestamp + ':'] + body`).",
-    ),
-    "sentry": (
-        "Sentry webhook",
-        "Integration Platform webhooks signed with `Sentry-Hook-Signature` (hex HMAC-SHA256 of the raw body, "
-        "key = the project's Sentry client secret); resource from `Sentry-Hook-Resource` (`installation` and "
-        f"other non-alert resources are accepted with no events). Legacy WebHooks plugin: {INTAKE_AUTH_DOC}.",
-    ),
-    "telegram": (
-        "Telegram Bot API update",
-        "An `Update` posted by Telegram (`setWebhook` with `secret_token`). Auth: "
-        "`X-Telegram-Bot-Api-Secret-Token`. Update types other than messages, edits and channel posts "
-        "are accepted with no events.",
-    ),
-    "generic": (
-        "Generic alert",
-        f'AwoooP\'s generic schema: one event object, `{{"events": [...]}}`, or an array. Auth: {INTAKE_AUTH_DOC}.',
-    ),
-}
 
 
 class AcceptedEvent(BaseModel):
@@ -182,25 +147,34 @@ def _receiver(provider: str) -> Callable[[Request], Awaitable[Response]]:
     return receive
 
 
-for _provider in PROVIDERS:
-    _summary, _description = PROVIDER_DOCS[_provider]
-    # Grafana's contact point may be set to PUT; one route per method keeps operation ids unique.
-    for _method in ("POST", "PUT") if _provider == "grafana" else ("POST",):
+def intake_router() -> APIRouter:
+    """The intake routes of every provider registered now, then the catch-all that records an
+    unknown provider's delivery (404)."""
+    router = APIRouter()
+    for spec in provider_specs():
+        _add_routes(router, spec)
+    router.add_api_route("/{project_id}/{provider}", unknown_provider, methods=["POST"], include_in_schema=False)
+    return router
+
+
+def _add_routes(router: APIRouter, spec: ProviderSpec) -> None:
+    receive = _receiver(spec.name)
+    for method in spec.methods:
+        first = method == spec.methods[0]
         router.add_api_route(
-            f"/{{project_id}}/{_provider}",
-            _receiver(_provider),
-            methods=[_method],
+            f"/{{project_id}}/{spec.name}",
+            receive,
+            methods=[method],
             status_code=202,
-            summary=_summary if _method == "POST" else f"{_summary} (PUT)",
-            description=_description,
+            summary=spec.summary if first else f"{spec.summary} ({method})",
+            description=spec.description,
             responses=ERROR_RESPONSES,
             openapi_extra=OPENAPI_EXTRA,
             response_class=Response,
             route_class_override=IntakeRoute,
-            name=f"hub_{_provider}" if _method == "POST" else f"hub_{_provider}_put",
+            name=f"hub_{spec.name}" if first else f"hub_{spec.name}_{method.lower()}",
         )
 
 
-@router.post("/{project_id}/{provider}", include_in_schema=False)
 async def unknown_provider(request: Request, project_id: str, provider: str) -> Response:
     raise await intake.unknown_provider(_hub(request), project_id, provider, request.headers)

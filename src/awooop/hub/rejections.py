@@ -17,7 +17,7 @@ from awooop.core.db import Database
 from awooop.core.ids import uuid7
 from awooop.core.metrics import INTAKE_REJECTIONS
 from awooop.hub import repository
-from awooop.hub.providers import PROVIDERS
+from awooop.hub.providers import provider_spec
 from awooop.hub.service import replace_nul
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class RejectionRecorder:
         row per throttle window, so it cannot fill the table)."""
         INTAKE_REJECTIONS.labels(
             rejection.project_id if project_known else UNKNOWN_LABEL,
-            rejection.provider if rejection.provider in PROVIDERS else UNKNOWN_LABEL,
+            rejection.provider if provider_spec(rejection.provider) is not None else UNKNOWN_LABEL,
             rejection.reason,
         ).inc()
         if not store:

@@ -1,10 +1,15 @@
 """Source authentication, per project and provider; all secret comparisons in constant time.
 
-- alertmanager, signoz, generic: the intake token (Bearer, Basic password or ``?token=``).
-- grafana: the intake token, plus ``X-Grafana-Alerting-Signature`` when the project has a secret.
-- sentry: ``Sentry-Hook-Signature`` (HMAC-SHA256 of the raw body, key = client secret); the legacy
-  WebHooks plugin signs nothing and authenticates with the intake token instead.
-- telegram: ``X-Telegram-Bot-Api-Secret-Token``, hashed and compared with the stored hash.
+Each provider's spec names its scheme (``ProviderSpec.auth``); this module holds one verifier per
+scheme:
+
+- ``intake_token`` (alertmanager, signoz, generic): the intake token (Bearer, Basic password or
+  ``?token=``).
+- ``grafana_signature``: the intake token, plus ``X-Grafana-Alerting-Signature`` when the project
+  has a secret.
+- ``sentry_signature``: ``Sentry-Hook-Signature`` (HMAC-SHA256 of the raw body, key = client
+  secret); the legacy WebHooks plugin signs nothing and authenticates with the intake token instead.
+- ``telegram_secret``: ``X-Telegram-Bot-Api-Secret-Token``, hashed and compared with the stored hash.
 
 Project credentials are cached per process for ``CREDENTIAL_TTL_SECONDS`` (see docs/intake.md).
 """
@@ -15,14 +20,14 @@ import asyncio
 import base64
 import binascii
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from awooop.core.db import Database
 from awooop.core.security import constant_time_equals, hmac_sha256_hex, secret_matches
 from awooop.errors import NotFound, ServiceUnavailable, Unauthorized
 from awooop.hub.outage import database_unavailable
-from awooop.hub.providers import PROVIDERS
+from awooop.hub.providers import SourceAuth, provider_spec
 from awooop.hub.repository import ProjectCredentials, get_project_credentials
 from awooop.operators.principal import PROJECT_ID_RE
 
@@ -139,16 +144,10 @@ async def authenticate(
 
 
 def verify_source(project: ProjectCredentials, provider: str, raw: bytes, presented: Credentials) -> None:
-    if provider == "sentry":
-        _verify_sentry(project, raw, presented)
-    elif provider == "telegram":
-        _verify_telegram(project, presented)
-    elif provider in PROVIDERS:
-        _verify_token(project, presented)
-        if provider == "grafana" and project.grafana_secret:
-            _verify_grafana_signature(project.grafana_secret, raw, presented.headers)
-    else:  # the routes only exist for known providers; refuse rather than fall through
+    spec = provider_spec(provider)
+    if spec is None:  # the routes only exist for known providers; refuse rather than fall through
         raise SourceRejected("unknown_provider", f"no source authentication for provider {provider!r}")
+    VERIFIERS[spec.auth](project, raw, presented)
 
 
 def presented_token(presented: Credentials) -> str | None:
@@ -184,6 +183,16 @@ def _verify_token(project: ProjectCredentials, presented: Credentials) -> None:
         raise SourceRejected("missing_credentials", f"intake token required: {ACCEPTED_AUTH_FORMS}")
     if not secret_matches(token, project.intake_token_hash):
         raise SourceRejected("bad_credentials", f"intake token is not valid for project {project.project_id!r}")
+
+
+def _verify_intake_token(project: ProjectCredentials, raw: bytes, presented: Credentials) -> None:
+    _verify_token(project, presented)
+
+
+def _verify_grafana(project: ProjectCredentials, raw: bytes, presented: Credentials) -> None:
+    _verify_token(project, presented)
+    if project.grafana_secret:
+        _verify_grafana_signature(project.grafana_secret, raw, presented.headers)
 
 
 def _verify_sentry(project: ProjectCredentials, raw: bytes, presented: Credentials) -> None:
@@ -225,7 +234,7 @@ def _verify_grafana_signature(secret: str, raw: bytes, headers: Mapping[str, str
         )
 
 
-def _verify_telegram(project: ProjectCredentials, presented: Credentials) -> None:
+def _verify_telegram(project: ProjectCredentials, raw: bytes, presented: Credentials) -> None:
     if not project.telegram_secret_hash:
         raise SourceRejected(
             "telegram_secret_not_configured",
@@ -237,3 +246,13 @@ def _verify_telegram(project: ProjectCredentials, presented: Credentials) -> Non
         raise SourceRejected("missing_credentials", "X-Telegram-Bot-Api-Secret-Token header required")
     if not secret_matches(token, project.telegram_secret_hash):
         raise SourceRejected("bad_credentials", "X-Telegram-Bot-Api-Secret-Token does not match the project's secret")
+
+
+# (the project's stored secrets, the raw body, what the request presented) -> None, or SourceRejected
+Verifier = Callable[[ProjectCredentials, bytes, Credentials], None]
+VERIFIERS: dict[SourceAuth, Verifier] = {
+    "intake_token": _verify_intake_token,
+    "grafana_signature": _verify_grafana,
+    "sentry_signature": _verify_sentry,
+    "telegram_secret": _verify_telegram,
+}

@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.config import Settings
 from awooop.core.clock import as_utc
+from awooop.hub.providers import WATCHDOG_PROVIDERS
 from awooop.monitors import repository, service
 from awooop.monitors.schemas import MonitorCreate
 
-PROVIDERS = frozenset({"alertmanager", "signoz", "grafana"})
+PROVIDERS = frozenset(WATCHDOG_PROVIDERS)
 _ALERTNAME = itemgetter("alertname")
 _config: dict[str, Any] = {"alertname": "Watchdog", "interval": 300, "grace": 300}
 

@@ -9,6 +9,7 @@ from awooop.config import Settings
 from awooop.core.db import Database
 from awooop.core.files import write_private_text
 from awooop.operators import keys, projects, repository
+from awooop.operators.principal import ALL_PROJECTS
 
 DEFAULT_PROJECT = "default"
 CREDENTIALS_FILE = "bootstrap-credentials.txt"
@@ -29,7 +30,7 @@ async def bootstrap_if_empty(db: Database, settings: Settings) -> BootstrapCrede
             return None
         _, token = await projects.create_project(session, DEFAULT_PROJECT, intake_token=settings.bootstrap_intake_token)
         _, admin_key = await keys.create_key(
-            session, operator_id="admin", role="admin", projects="*", plaintext=settings.bootstrap_operator_key
+            session, operator_id="admin", role="admin", projects=ALL_PROJECTS, plaintext=settings.bootstrap_operator_key
         )
     path = _write_credentials(settings.data_dir, admin_key, token)
     return BootstrapCredentials(DEFAULT_PROJECT, admin_key, token, path)

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.hub.providers import HEARTBEAT_STAGE
 from awooop.models import (
     ChannelEvent,
     ConsoleSession,
@@ -46,7 +47,6 @@ from awooop.retention.policy import FIELD_NAMES, Kind
 
 FINISHED_NOTIFICATION_STATUSES = ("delivered", "skipped", "failed")
 ALERT = "alert"
-HEARTBEAT_STAGE = "heartbeat"
 SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3, "critical": 4}
 SEVERITY_OF_RANK = {rank: name for name, rank in SEVERITY_RANK.items()}
 

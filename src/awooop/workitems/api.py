@@ -9,7 +9,7 @@ from pydantic import AfterValidator
 
 from awooop.deps import OperatorDep, ReadSessionDep, SessionDep
 from awooop.errors import SchemaMismatch
-from awooop.hub.providers.base import ALERT_PROVIDERS
+from awooop.hub.providers import ALERT_PROVIDERS
 from awooop.operators.principal import ALL_PROJECTS, PROJECT_ID_RE
 from awooop.workitems import service
 from awooop.workitems.classify import RecurrenceWorkItemMode

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.hub.envelope import recurrence_key as build_recurrence_key
 from awooop.hub.envelope import work_item_id as build_work_item_id
+from awooop.hub.providers import HEARTBEAT_STAGE
 from awooop.retention.lifetime import compacted_original_firings
 from awooop.runs.playbooks import PlaybookSpec, match_playbook
 from awooop.workitems import classify, repository
 from awooop.workitems.repository import WindowEvent
 
-HEARTBEAT_STAGE = "heartbeat"
 REF_KINDS = ("sentry", "signoz", "alert")
 
 

@@ -10,8 +10,10 @@ from typing import Any
 from awooop.console.views.common import as_datetime
 from awooop.console.views.dossier import DossierEvent, dossier_events
 from awooop.runs.schemas import RunAlertLabel, RunDetailRead, RunPage, RunRead, RunTransitionRead
+from awooop.runs.states import AWAITING_APPROVAL, CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING
 
-RUN_STATES: tuple[str, ...] = ("awaiting_approval", "queued", "running", "failed", "completed", "cancelled")
+# Every run state (runs.states), in the console's order: what needs a human first, then the rest.
+RUN_STATES: tuple[str, ...] = (AWAITING_APPROVAL, QUEUED, RUNNING, FAILED, COMPLETED, CANCELLED)
 OUTCOME_CLASS = {"verified": "ok", "failed": "bad", "unverified": "warn"}
 # The dossier header's figures: catalog stem (runs.<stem>_one / _n) and dossier summary field.
 DOSSIER_FIGURES = (

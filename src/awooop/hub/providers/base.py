@@ -1,18 +1,25 @@
-"""The parser contract shared by every provider module (pure data, no I/O)."""
+"""The contract shared by every provider module (pure data, no I/O): the parser's types and the
+``ProviderSpec`` each module declares (see registry.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from awooop.hub.providers._heartbeat import HeartbeatFormat
 
 Stage = Literal["firing", "resolved", "heartbeat", "message", "edited"]
 Severity = Literal["critical", "error", "warning", "info"]
 ChannelType = Literal["alert", "chat"]
-
-PROVIDERS: tuple[str, ...] = ("alertmanager", "signoz", "grafana", "sentry", "generic", "telegram")
-ALERT_PROVIDERS: tuple[str, ...] = ("alertmanager", "signoz", "grafana", "sentry", "generic")
+# The stage the hub stamps on synthetic heartbeats (a parser never emits it).
+HEARTBEAT_STAGE: Final = "heartbeat"
+# The intake-token forms, as the OpenAPI descriptions of token-authenticated routes name them.
+INTAKE_AUTH_DOC = "the project's intake token as `Authorization: Bearer <token>`, HTTP Basic password, or `?token=`"
+# How a sender proves itself; hub/sources.py holds one verifier per scheme.
+SourceAuth = Literal["intake_token", "grafana_signature", "sentry_signature", "telegram_secret"]
 
 
 class PayloadSchemaError(ValueError):
@@ -22,14 +29,6 @@ class PayloadSchemaError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
-
-
-class UnknownProviderError(ValueError):
-    """A provider name outside PROVIDERS (a programming error, never a sender's)."""
-
-    def __init__(self, provider: str) -> None:
-        super().__init__(f"unknown provider {provider!r}; expected one of {', '.join(PROVIDERS)}")
-        self.provider = provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +55,20 @@ class ParsedItem:
 
 # (parsed JSON body, request headers with lower-cased names) -> items of the delivery
 Parser = Callable[[Any, Mapping[str, str]], list[ParsedItem]]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    """One provider as the hub sees it; its intake route, source authentication, OpenAPI entry and
+    heartbeat are all derived from this (one per provider module, listed in registry.py)."""
+
+    name: str  # the path segment of POST /api/v1/hub/{project_id}/{name}
+    channel_type: ChannelType
+    parse: Parser
+    auth: SourceAuth
+    summary: str  # OpenAPI summary of the intake route
+    description: str  # OpenAPI description of the intake route
+    heartbeat: HeartbeatFormat | None  # the synthetic heartbeat body; every alert provider has one
+    methods: tuple[str, ...] = ("POST",)  # one route per method (operation ids stay unique)
+    # Relays Prometheus' always-firing Watchdog alert, which monitors/watchdog.py turns into a monitor.
+    forwards_watchdog: bool = False

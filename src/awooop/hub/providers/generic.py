@@ -23,8 +23,10 @@ from awooop.hub.providers._common import (
     require_object,
     severity_of,
 )
+from awooop.hub.providers._heartbeat import ALERTNAME as HEARTBEAT_ALERTNAME
+from awooop.hub.providers._heartbeat import NAMESPACE, SUMMARY, TARGET_RESOURCE, HeartbeatContext
 from awooop.hub.providers._prometheus import DASHBOARD_KEYS, RUNBOOK_KEYS
-from awooop.hub.providers.base import ParsedItem, PayloadSchemaError, Stage
+from awooop.hub.providers.base import INTAKE_AUTH_DOC, ParsedItem, PayloadSchemaError, ProviderSpec, Stage
 
 _STAGES: dict[str, Stage] = {"firing": "firing", "resolved": "resolved"}
 _STRING_FIELDS = ("namespace", "target_resource", "fingerprint", "summary", "source_url")
@@ -139,3 +141,33 @@ def _timestamp(value: Any, field: str) -> datetime | None:
         if parsed is not None:
             return parsed
     raise PayloadSchemaError(field, "must be an ISO-8601 string or Unix seconds")
+
+
+def generic_heartbeat(hb: HeartbeatContext) -> tuple[dict[str, Any], dict[str, str]]:
+    body = {
+        "event_id": f"heartbeat-{hb.now:%Y%m%dT%H%M%SZ}",
+        "alertname": HEARTBEAT_ALERTNAME,
+        "status": "firing",
+        "severity": "info",
+        "namespace": NAMESPACE,
+        "target_resource": TARGET_RESOURCE,
+        "fingerprint": hb.fingerprint,
+        "labels": hb.markers,
+        "annotations": hb.annotations,
+        "summary": SUMMARY,
+        "timestamp": hb.iso,
+        "awooop": hb.extras,
+    }
+    return body, {}
+
+
+SPEC = ProviderSpec(
+    name="generic",
+    channel_type="alert",
+    parse=parse_generic,
+    auth="intake_token",
+    summary="Generic alert",
+    description='AwoooP\'s generic schema: one event object, `{"events": [...]}`, or an array. '
+    f"Auth: {INTAKE_AUTH_DOC}.",
+    heartbeat=generic_heartbeat,
+)

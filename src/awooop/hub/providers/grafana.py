@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from awooop.hub.providers import _heartbeat
 from awooop.hub.providers._common import compact_refs, http_url, nonempty
+from awooop.hub.providers._heartbeat import HeartbeatContext, am_alert, am_group
 from awooop.hub.providers._prometheus import (
     GROUP_KEYS,
     AlertView,
@@ -13,7 +15,7 @@ from awooop.hub.providers._prometheus import (
     alert_refs,
     parse_family,
 )
-from awooop.hub.providers.base import ParsedItem
+from awooop.hub.providers.base import INTAKE_AUTH_DOC, ParsedItem, ProviderSpec
 
 
 def _refs(view: AlertView) -> dict[str, dict[str, str]]:
@@ -39,3 +41,33 @@ _FLAVOR = Flavor(
 def parse_grafana(body: Any, headers: Mapping[str, str]) -> list[ParsedItem]:
     """Test notifications (alertname TestAlert) are kept as ordinary firing items."""
     return parse_family(body, _FLAVOR)
+
+
+def grafana_heartbeat(hb: HeartbeatContext) -> tuple[dict[str, Any], dict[str, str]]:
+    alert = {
+        **am_alert(hb),
+        "silenceURL": "",
+        "dashboardURL": "",
+        "panelURL": "",
+        "values": None,
+        "valueString": "",
+    }
+    body = am_group(hb, alert, "1")
+    body.update(orgId=1, title=f"[FIRING:1] {_heartbeat.ALERTNAME}", state="alerting", message=_heartbeat.SUMMARY)
+    return body, {}
+
+
+SPEC = ProviderSpec(
+    name="grafana",
+    channel_type="alert",
+    parse=parse_grafana,
+    auth="grafana_signature",
+    summary="Grafana alerting webhook",
+    description="Webhook contact point (integration v1), POST or PUT; one event per alert. "
+    f"Auth: {INTAKE_AUTH_DOC}; when the project has a Grafana secret, also `X-Grafana-Alerting-Signature` "
+    "(hex HMAC-SHA256 of `[X-Grafana-Alerting-Timestamp + ':'] + body`).",
+    forwards_watchdog=True,
+    heartbeat=grafana_heartbeat,
+    # Grafana's contact point may be set to PUT.
+    methods=("POST", "PUT"),
+)

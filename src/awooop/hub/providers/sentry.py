@@ -3,6 +3,7 @@ WebHooks plugin (no headers; detected by its body). One delivery is at most one 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -17,8 +18,10 @@ from awooop.hub.providers._common import (
     require_object,
     severity_of,
 )
+from awooop.hub.providers._heartbeat import ALERTNAME as HEARTBEAT_ALERTNAME
+from awooop.hub.providers._heartbeat import NAMESPACE, SUMMARY, TARGET_RESOURCE, HeartbeatContext
 from awooop.hub.providers._sentry_event import EventSource, event_item, name_and_summary
-from awooop.hub.providers.base import ParsedItem, PayloadSchemaError, Severity, Stage
+from awooop.hub.providers.base import INTAKE_AUTH_DOC, ParsedItem, PayloadSchemaError, ProviderSpec, Severity, Stage
 
 RESOURCE_HEADER = "sentry-hook-resource"
 
@@ -214,3 +217,41 @@ _HANDLERS: dict[str, Handler] = {
     "event_alert": _event_alert,
     "error": _error,
 }
+
+
+def sentry_heartbeat(hb: HeartbeatContext) -> tuple[dict[str, Any], dict[str, str]]:
+    event_id = hashlib.sha256(f"{hb.fingerprint}|{hb.iso}".encode()).hexdigest()[:32]
+    event = {
+        "event_id": event_id,
+        "platform": "other",
+        "message": SUMMARY,
+        "datetime": hb.iso,
+        "tags": [[key, value] for key, value in hb.markers.items()],
+        "environment": NAMESPACE,
+        "level": "info",
+        "metadata": {"type": HEARTBEAT_ALERTNAME, "value": SUMMARY},
+        "title": SUMMARY,
+        # API path only (no host): it names the project slug the way real event payloads do.
+        "url": f"/api/0/projects/{NAMESPACE}/{TARGET_RESOURCE}/events/{event_id}/",
+        "issue_id": hb.fingerprint,
+        "awooop": hb.extras,
+    }
+    body = {
+        "action": "triggered",
+        "data": {"event": event, "triggered_rule": "AwoooP provider heartbeat"},
+        "actor": {"type": "application", "id": "awooop", "name": "AwoooP"},
+    }
+    return body, {RESOURCE_HEADER: "event_alert"}
+
+
+SPEC = ProviderSpec(
+    name="sentry",
+    channel_type="alert",
+    parse=parse_sentry,
+    auth="sentry_signature",
+    summary="Sentry webhook",
+    description="Integration Platform webhooks signed with `Sentry-Hook-Signature` (hex HMAC-SHA256 of the raw body, "
+    "key = the project's Sentry client secret); resource from `Sentry-Hook-Resource` (`installation` and "
+    f"other non-alert resources are accepted with no events). Legacy WebHooks plugin: {INTAKE_AUTH_DOC}.",
+    heartbeat=sentry_heartbeat,
+)

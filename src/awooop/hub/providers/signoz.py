@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from awooop.hub.providers._common import compact_refs, http_url
+from awooop.hub.providers._heartbeat import alertmanager_heartbeat
 from awooop.hub.providers._prometheus import (
     NAMESPACE_KEYS,
     AlertView,
@@ -13,7 +14,7 @@ from awooop.hub.providers._prometheus import (
     alert_refs,
     parse_family,
 )
-from awooop.hub.providers.base import ParsedItem
+from awooop.hub.providers.base import INTAKE_AUTH_DOC, ParsedItem, ProviderSpec
 
 
 def _refs(view: AlertView) -> dict[str, dict[str, str]]:
@@ -44,3 +45,15 @@ _FLAVOR = Flavor(
 
 def parse_signoz(body: Any, headers: Mapping[str, str]) -> list[ParsedItem]:
     return parse_family(body, _FLAVOR)
+
+
+SPEC = ProviderSpec(
+    name="signoz",
+    channel_type="alert",
+    parse=parse_signoz,
+    auth="intake_token",
+    summary="SigNoz alert webhook",
+    description=f"Alertmanager v4 body as SigNoz sends it; one event per alert. Auth: {INTAKE_AUTH_DOC}.",
+    forwards_watchdog=True,
+    heartbeat=alertmanager_heartbeat,  # SigNoz sends the Alertmanager v4 body unchanged
+)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from awooop.hub.providers._common import epoch_ts, id_str, nonempty, require_object
-from awooop.hub.providers.base import ParsedItem, PayloadSchemaError, Stage
+from awooop.hub.providers.base import ParsedItem, PayloadSchemaError, ProviderSpec, Stage
 
 # Update types that carry a Message; everything else (reactions, polls, member changes,
 # callback queries…) is acknowledged and ignored, so it never blocks the chat's queue.
@@ -92,3 +92,16 @@ def _text_ids(text: str | None) -> dict[str, str]:
         if (name == "trace_id") == (len(value) == _TRACE_ID_HEX):
             found.setdefault(name, value)
     return found
+
+
+SPEC = ProviderSpec(
+    name="telegram",
+    channel_type="chat",
+    parse=parse_telegram,
+    auth="telegram_secret",
+    summary="Telegram Bot API update",
+    description="An `Update` posted by Telegram (`setWebhook` with `secret_token`). Auth: "
+    "`X-Telegram-Bot-Api-Secret-Token`. Update types other than messages, edits and channel posts "
+    "are accepted with no events.",
+    heartbeat=None,  # a chat, not an alert source
+)
