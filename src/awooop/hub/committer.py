@@ -39,8 +39,7 @@ from awooop.hub.outage import database_unavailable
 from awooop.hub.rejections import RejectionRecorder
 from awooop.hub.service import RecordedEvent, Row, count_stored, persist_rows, recorded, route_originals
 from awooop.hub.sources import CredentialCache
-from awooop.runs.routing import PlaybookCache
-from awooop.silences.cache import SilenceCache
+from awooop.remediation import RoutingCaches
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +117,7 @@ def _connection_lost(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError)
 
 
-async def _write_once(
-    rows: list[Row], connection: _WriteConnection, playbooks: PlaybookCache, silences: SilenceCache
-) -> None:
+async def _write_once(rows: list[Row], connection: _WriteConnection, routing: RoutingCaches) -> None:
     """One transaction; failures before the commit come out as _NotCommitted, the commit's own as is."""
     try:
         session = await connection.session()
@@ -130,7 +127,7 @@ async def _write_once(
         transaction = await session.begin()
         try:
             originals = await persist_rows(session, rows)
-            await route_originals(session, originals, playbooks, silences)
+            await route_originals(session, originals, routing)
         except Exception as exc:
             with contextlib.suppress(Exception):
                 await transaction.rollback()
@@ -151,8 +148,7 @@ class IntakeCommitter:
         self.settings = settings
         self.credentials = CredentialCache(db)
         self.rejections = RejectionRecorder(db)
-        self.playbooks = PlaybookCache()
-        self.silences = SilenceCache()
+        self.routing = RoutingCaches()
         # SQLite has one writer; on PostgreSQL a second flusher overlaps one batch's commit with
         # the next batch's inserts.
         self._flusher_count = flushers or (1 if db.is_sqlite else 2)
@@ -250,7 +246,7 @@ class IntakeCommitter:
         reconnected = False
         while True:
             try:
-                await _write_once(rows, connection, self.playbooks, self.silences)
+                await _write_once(rows, connection, self.routing)
                 break
             except _NotCommitted as failure:
                 if is_retryable_error(failure.cause) and conflicts < CONFLICT_RETRIES:

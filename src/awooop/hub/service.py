@@ -2,8 +2,10 @@
 
 Two steps, so the HTTP path can do the CPU work in the request and leave only writes to the
 group-commit flusher: ``prepare_rows`` (pure: envelopes → column dicts) and ``persist_rows``
-(dedup + multi-row inserts + routing, inside the caller's transaction). ``record_items`` does
-both for in-process callers (heartbeat API, demo loader). Services flush, never commit.
+(dedup + multi-row inserts, inside the caller's transaction); what follows belongs to
+remediation (``awooop.remediation``: Watchdog pings, then ``route_committed`` for the originals),
+the hub's one way into incidents, runs and notifications. ``record_items`` does it all for
+in-process callers (heartbeat API, demo loader). Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from typing import Any
 
 from sqlalchemy import String, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, configure_mappers
-from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm import Session
 
 from awooop.core.clock import as_utc, utcnow
 from awooop.core.ids import uuid7
@@ -30,10 +31,7 @@ from awooop.hub.providers import ParsedItem
 from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
 from awooop.hub.workitem_keys import remember_new_keys
-from awooop.models import ChannelEvent
-from awooop.monitors import watchdog
-from awooop.runs.routing import PlaybookCache, route_events
-from awooop.silences.cache import SilenceCache
+from awooop.remediation import CommittedEvent, RoutingCaches, committed_events, divert_monitor_pings, route_committed
 
 ENVELOPE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Envelope))
 HEARTBEAT_ID_FORMAT = "heartbeat-%Y%m%dT%H%M%SZ"
@@ -53,7 +51,6 @@ _WIDTHS: tuple[tuple[str, int, bool], ...] = tuple(
 )
 
 Row = dict[str, Any]
-_EVENT_CLASS = manager_of_class(ChannelEvent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +141,7 @@ def _key(row: Row) -> EventKey:
     return (row["project_id"], row["provider"], row["provider_event_id"])
 
 
-async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
+async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[CommittedEvent]:
     """Insert ``rows`` with dedup; sets ``is_duplicate``/``duplicate_of`` on each; returns the originals
     to route (all of them but Watchdog alerts, which ping their monitor: monitors/watchdog.py).
 
@@ -170,9 +167,9 @@ async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
     if duplicates:
         await repository.insert_plain(session, duplicates, is_sqlite=is_sqlite)
     # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
-    originals = await watchdog.divert(session, rows)
+    originals = await divert_monitor_pings(session, rows)
     await remember_new_keys(session, originals)
-    return originals
+    return committed_events(originals)
 
 
 async def _settle_originals(
@@ -209,37 +206,11 @@ async def _settle_originals(
     raise UnsettledOriginalError([_key(row) for row in pending])
 
 
-def snapshot_events(rows: Sequence[Row]) -> list[ChannelEvent]:
-    """Inserted rows as transient ``ChannelEvent`` objects for routing, without the ORM constructor.
-
-    They are snapshots, not session members: routing reads them and persists its links with its
-    own UPDATE (``set_committed_value`` keeps a snapshot in step). Skipping the instrumented
-    ``__init__`` (one attribute event per column) saves most of the per-row ORM cost.
-    """
-    configure_mappers()  # a no-op once done; instruments attributes before the first snapshot
-    events = []
-    for row in rows:
-        event = _EVENT_CLASS.new_instance()
-        event.__dict__.update(row)
-        events.append(event)
-    return events
-
-
 async def route_originals(
-    session: AsyncSession,
-    originals: Sequence[Row],
-    playbooks: PlaybookCache | None = None,
-    silences: SilenceCache | None = None,
+    session: AsyncSession, originals: Sequence[CommittedEvent], caches: RoutingCaches | None = None
 ) -> None:
-    """Route the originals, one ``route_events`` call per project (events in arrival order)."""
-    by_project: dict[str, list[Row]] = {}
-    for row in originals:
-        by_project.setdefault(row["project_id"], []).append(row)
-    # Projects in id order: their routing locks (runs.repository.lock_recurrence_keys) follow one order.
-    for project_id, project_rows in sorted(by_project.items()):
-        await route_events(
-            session, project_id, snapshot_events(project_rows), playbooks=playbooks, silence_cache=silences
-        )
+    """Hand the stored originals to remediation (incidents, runs, notifications), same transaction."""
+    await route_committed(session, originals, caches)
 
 
 def recorded(rows: Iterable[Row]) -> list[RecordedEvent]:

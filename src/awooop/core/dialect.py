@@ -1,4 +1,4 @@
-"""The one place where SQL differs between SQLite and PostgreSQL for the remediation loop.
+"""Where SQL differs between SQLite and PostgreSQL for the remediation loop.
 
 * ``conflict_free_insert``: ``INSERT … ON CONFLICT DO NOTHING`` (both engines spell it the same,
   but SQLAlchemy builds it from each dialect's own ``insert``), built once per dialect and table and
@@ -15,7 +15,7 @@
   total order (the lock ids sorted) before any incident is read or written; SQLite needs none.
 * PostgreSQL-only statements of routing (``PG_OPEN_INCIDENTS``, ``PG_LINK_EVENTS``): rows travel
   as one array per column through ``unnest`` (asyncpg encodes them in binary), one statement per
-  batch; SQLite takes the portable executemany forms in runs/repository.py.
+  batch; SQLite takes the portable executemany forms in incidents/ and remediation/repository.py.
 """
 
 from __future__ import annotations
