@@ -30,7 +30,7 @@ from awooop.hub.envelope import DeliveryMemo, Envelope, build_envelope
 from awooop.hub.providers import ParsedItem
 from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
-from awooop.hub.workitem_keys import remember_new_keys
+from awooop.hub.workitem_keys import KnownKeys, remember_new_keys
 from awooop.remediation import CommittedEvent, RoutingCaches, committed_events, divert_monitor_pings, route_committed
 
 ENVELOPE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Envelope))
@@ -141,7 +141,9 @@ def _key(row: Row) -> EventKey:
     return (row["project_id"], row["provider"], row["provider_event_id"])
 
 
-async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[CommittedEvent]:
+async def persist_rows(
+    session: AsyncSession, rows: Sequence[Row], known_keys: KnownKeys | None = None
+) -> list[CommittedEvent]:
     """Insert ``rows`` with dedup; sets ``is_duplicate``/``duplicate_of`` on each; returns the originals
     to route (all of them but Watchdog alerts, which ping their monitor: monitors/watchdog.py).
 
@@ -168,7 +170,7 @@ async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Commi
         await repository.insert_plain(session, duplicates, is_sqlite=is_sqlite)
     # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
     originals = await divert_monitor_pings(session, rows)
-    await remember_new_keys(session, originals)
+    await remember_new_keys(session, originals, known_keys)
     return committed_events(originals)
 
 

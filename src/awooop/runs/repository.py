@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, and_, bindparam, delete, event, select, text, tuple_
+from sqlalchemy import Row, Select, Table, and_, bindparam, delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.scope import scoped
@@ -23,7 +23,6 @@ from awooop.runs.states import QUEUED
 # Bound-parameter IN lists stay well under SQLite's variable limit and PostgreSQL's plan cache sweet spot.
 IN_CHUNK = 500
 RUNS: Table = Run.__table__  # type: ignore[assignment]
-_playbook_generation = 0
 
 
 async def get_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
@@ -164,14 +163,16 @@ async def unfinished_runs_by_key(
     return found
 
 
-def playbook_generation() -> int:
-    """Bumped whenever this process replaces a project's playbooks (and again at its commit)."""
-    return _playbook_generation
+# Where a transaction that replaced playbooks leaves the project ids, in its connection's ``info``:
+# per-process caches of playbooks (remediation.caches.PlaybookVersions) read and clear it when the
+# connection goes back to the pool, which is after the commit (or the rollback).
+PLAYBOOKS_REPLACED = "awooop.playbooks_replaced"
 
 
-def _bump_playbook_generation(*_args: Any) -> None:
-    global _playbook_generation  # noqa: PLW0603 - a process-wide invalidation counter
-    _playbook_generation += 1
+def take_replaced_projects(connection_info: dict[Any, Any]) -> set[str]:
+    """The projects whose playbooks the connection's last transaction replaced (cleared)."""
+    replaced: set[str] = connection_info.pop(PLAYBOOKS_REPLACED, set())
+    return replaced
 
 
 async def lock_project(session: AsyncSession, project_id: str) -> Project | None:
@@ -186,10 +187,9 @@ async def list_playbook_rows(session: AsyncSession, project_id: str) -> Sequence
 
 
 async def replace_playbook_rows(session: AsyncSession, project_id: str, rows: Sequence[Playbook]) -> None:
-    # Cached playbooks (remediation.caches.PlaybookCache) are dropped now and again once this commits, so
-    # a reader that loaded the old set in between does not keep it.
-    _bump_playbook_generation()
-    event.listen(session.sync_session, "after_commit", _bump_playbook_generation, once=True)
+    # Cached copies are dropped once this connection is back in the pool (after the commit), so a
+    # reader that loaded the old set before the commit does not keep it.
+    (await session.connection()).info.setdefault(PLAYBOOKS_REPLACED, set()).add(project_id)
     await session.execute(delete(Playbook).where(Playbook.project_id == project_id))
     session.add_all(rows)
     await session.flush()
