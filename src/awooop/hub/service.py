@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from awooop.core.clock import as_utc, utcnow
+from awooop.core.dialect import writers_serialised
 from awooop.core.ids import uuid7
 from awooop.core.metrics import INTAKE_EVENTS
 from awooop.hub import repository
@@ -151,7 +152,6 @@ async def persist_rows(
     is stored as a new duplicate pointing at it. Originals go in with ``ON CONFLICT DO NOTHING``
     against the partial unique index, so concurrent transactions yield exactly one original.
     """
-    is_sqlite = session.get_bind().dialect.name == "sqlite"
     first: dict[EventKey, Row] = {}
     repeats: list[tuple[Row, EventKey]] = []
     for row in rows:
@@ -162,12 +162,12 @@ async def persist_rows(
         else:
             first[key] = row
     winners: dict[EventKey, uuid.UUID] = {}
-    lost = await _settle_originals(session, list(first.values()), winners, is_sqlite=is_sqlite)
+    lost = await _settle_originals(session, list(first.values()), winners)
     for row, key in repeats:
         row["is_duplicate"], row["duplicate_of"] = True, winners[key]
     duplicates = lost + [row for row, _ in repeats]
     if duplicates:
-        await repository.insert_plain(session, duplicates, is_sqlite=is_sqlite)
+        await repository.insert_plain(session, duplicates)
     # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
     originals = await divert_monitor_pings(session, rows)
     await remember_new_keys(session, originals, known_keys)
@@ -175,16 +175,16 @@ async def persist_rows(
 
 
 async def _settle_originals(
-    session: AsyncSession, candidates: list[Row], winners: dict[EventKey, uuid.UUID], *, is_sqlite: bool
+    session: AsyncSession, candidates: list[Row], winners: dict[EventKey, uuid.UUID]
 ) -> list[Row]:
     """Insert candidates as originals; fill ``winners``; return the rows that became duplicates."""
-    if not is_sqlite:
+    if not writers_serialised(session):
         # One lock order for every transaction: concurrent batches sharing keys cannot deadlock.
         candidates.sort(key=_key)
     became_duplicates: list[Row] = []
     pending = candidates
     for _ in range(SETTLE_ROUNDS):
-        inserted = await repository.insert_originals(session, pending, is_sqlite=is_sqlite)
+        inserted = await repository.insert_originals(session, pending)
         lost = []
         for row in pending:
             if row["id"] in inserted:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-import orjson
 from sqlalchemy import Select, Table, bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awooop.core.dialect import PG_LOCK_KEYS, PG_OPEN_INCIDENTS, conflict_free_insert, dialect_name
+from awooop.core.dialect import PG_LOCK_KEYS, PgUnnest, conflict_free_insert, is_postgresql, pg_open_incidents_sql
 from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, Incident, Run
 
@@ -143,7 +143,7 @@ class OpenIncident:
 async def lock_recurrence_keys(session: AsyncSession, project_id: str, keys: Collection[str]) -> None:
     """Serialise incident writers per recurrence key until the transaction ends (PostgreSQL
     advisory locks in one global order); SQLite writers already run one at a time."""
-    if keys and dialect_name(session) == "postgresql":
+    if keys and is_postgresql(session):
         conn = await session.connection()
         await conn.exec_driver_sql(PG_LOCK_KEYS, (project_id, sorted(keys)))
 
@@ -198,6 +198,13 @@ _RESERVE_NUMBERS = text(
     "RETURNING last_incident_number"
 )
 _SQLITE_NEXT_SEQ = select(func.coalesce(func.max(INCIDENTS.c.seq), 0))
+_SQLITE_OPEN = conflict_free_insert("sqlite", INCIDENTS, ("project_id", "recurrence_key"), OPEN_SQL).returning(
+    INCIDENTS.c.seq
+)
+# Open incidents with the human ids reserved above and the seq from the table's sequence.
+_PG_OPENED = ("id", "project_id", "title", "severity", "recurrence_key", "firing_fingerprints", "opened_at")
+_PG_OPEN = pg_open_incidents_sql(INCIDENTS, _PG_OPENED)
+_PG_OPEN_ARRAYS = PgUnnest(INCIDENTS, _PG_OPENED)
 
 
 async def reserve_incident_ids(session: AsyncSession, project_ids: Sequence[str]) -> list[str]:
@@ -228,40 +235,31 @@ async def insert_open_incidents(session: AsyncSession, new: Sequence[NewIncident
         return []
     ids = await reserve_incident_ids(session, [n.project_id for n in new])
     conn = await session.connection()
-    if dialect_name(session) == "postgresql":
-        arrays = (
-            ids,
-            [n.project_id for n in new],
-            [n.title for n in new],
-            [n.severity for n in new],
-            [n.recurrence_key for n in new],
-            [orjson.dumps([n.firing_marker]).decode() for n in new],
-            [n.opened_at for n in new],
-        )
-        result = await conn.exec_driver_sql(PG_OPEN_INCIDENTS, arrays)
+    rows: list[dict[str, Any]] = [
+        {
+            "id": ids[index],
+            "project_id": n.project_id,
+            "status": OPEN,
+            "title": n.title,
+            "severity": n.severity,
+            "recurrence_key": n.recurrence_key,
+            "firing_fingerprints": [n.firing_marker],
+            "opened_at": n.opened_at,
+            "resolved_at": None,
+        }
+        for index, n in enumerate(new)
+    ]
+    if is_postgresql(session):
+        result = await conn.exec_driver_sql(_PG_OPEN, _PG_OPEN_ARRAYS.arrays(rows))
         opened = {key: (seq, incident_id) for seq, incident_id, key in result.all()}
     else:
         # The internal seq is max + 1: writers run one at a time (BEGIN IMMEDIATE), so it can be
         # assigned here and the INSERT needs no UPDATE after it.
         first = int((await conn.execute(_SQLITE_NEXT_SEQ)).scalar_one()) + 1
-        values = [
-            {
-                "seq": first + index,
-                "id": ids[index],
-                "project_id": n.project_id,
-                "status": OPEN,
-                "title": n.title,
-                "severity": n.severity,
-                "recurrence_key": n.recurrence_key,
-                "firing_fingerprints": [n.firing_marker],
-                "opened_at": n.opened_at,
-                "resolved_at": None,
-            }
-            for index, n in enumerate(new)
-        ]
-        stmt = conflict_free_insert("sqlite", INCIDENTS, ("project_id", "recurrence_key"), OPEN_SQL)
-        inserted = set((await conn.execute(stmt.returning(INCIDENTS.c.seq), values)).scalars().all())
-        opened = {v["recurrence_key"]: (v["seq"], v["id"]) for v in values if v["seq"] in inserted}
+        for index, row in enumerate(rows):
+            row["seq"] = first + index
+        inserted = set((await conn.execute(_SQLITE_OPEN, rows)).scalars().all())
+        opened = {row["recurrence_key"]: (row["seq"], row["id"]) for row in rows if row["seq"] in inserted}
     return [
         OpenIncident(
             *opened[n.recurrence_key], n.project_id, n.title, n.severity, n.recurrence_key, n.firing_marker, n.opened_at

@@ -8,11 +8,13 @@ from collections.abc import Collection
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awooop.core.dialect import PG_LINK_EVENTS, dialect_name
+from awooop.core.dialect import PgUnnest, is_postgresql
 from awooop.models import ChannelEvent
 
 EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
 EventLink = tuple[uuid.UUID, uuid.UUID | None, str | None]  # (event id, run id, incident id)
+# PostgreSQL: the links of a batch in one UPDATE … FROM unnest(…); SQLite: executemany.
+_PG_LINK_EVENTS = PgUnnest(EVENTS, ("id", "run_id", "incident_id")).update_sql("id")
 
 _LINK_EVENT = (
     update(EVENTS)
@@ -29,8 +31,8 @@ async def link_events(session: AsyncSession, links: Collection[EventLink]) -> No
     if not links:
         return
     conn = await session.connection()
-    if dialect_name(session) == "postgresql":
-        await conn.exec_driver_sql(PG_LINK_EVENTS, tuple(map(list, zip(*links, strict=True))))
+    if is_postgresql(session):
+        await conn.exec_driver_sql(_PG_LINK_EVENTS, tuple(map(list, zip(*links, strict=True))))
     else:
         await conn.execute(_LINK_EVENT, [{"b_id": e, "run_id": r, "incident_id": i} for e, r, i in links])
 
