@@ -344,7 +344,7 @@ def hub_only_app() -> Any:
     async def no_routing(*_args: Any, **_kwargs: Any) -> None:
         return None
 
-    service.route_events = no_routing  # type: ignore[assignment]
+    service.route_committed = no_routing  # type: ignore[assignment]
     return create_app()
 
 

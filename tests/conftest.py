@@ -21,7 +21,6 @@ from awooop.app import create_app
 from awooop.config import Settings
 from awooop.core import migrate
 from awooop.core.db import Database
-from awooop.hub.workitem_keys import forget_known_keys
 from awooop.models import Base
 from tests.factories import Factory
 
@@ -72,7 +71,6 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 async def _clean(database: Database) -> None:
-    forget_known_keys()  # the hub's per-process memory of work-item keys it has written
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with database.transaction() as session:
         if database.is_sqlite:

@@ -15,8 +15,8 @@ from awooop.config import Settings
 from awooop.core.db import Database
 from awooop.monitors.evaluator import run_evaluator
 from awooop.notify.worker import run_worker
+from awooop.remediation.release import run_release_worker
 from awooop.retention.worker import run_retention_worker
-from awooop.silences.release import run_release_worker
 
 Loop = Callable[[Database, Settings, asyncio.Event], Coroutine[Any, Any, None]]
 

@@ -10,13 +10,11 @@ from typing import Any
 
 import httpx
 import orjson
-import pytest
 
 from awooop.config import Settings
 from awooop.core.clock import utcnow
 from awooop.core.db import Database
 from awooop.hub.envelope import work_item_id
-from awooop.hub.workitem_keys import forget_known_keys
 from awooop.models import ChannelEvent
 from awooop.operators import projects
 from awooop.retention import service as retention
@@ -28,11 +26,6 @@ from tests.retention_data import count, store
 TOKEN = "ait_retention-token-3f1a"
 BASE = "/api/v1/platform/events/dossier/recurrence"
 PREVIEW, DRY_RUN, HANDOFF, HISTORY = (f"{BASE}/work-item/{p}" for p in ("preview", "dry-run", "handoff", "history"))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_key_cache() -> None:
-    forget_known_keys()  # the suite empties tables between tests; the process-wide cache must follow
 
 
 def _alertmanager(fingerprint: str, starts_at: str) -> bytes:

@@ -1,5 +1,5 @@
 """Channel events built by hand, stored and routed the way the hub does it (rows flushed in the
-intake transaction, then ``route_events`` for the originals)."""
+intake transaction, then remediation's ``route_committed`` for the originals)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from awooop.core.clock import utcnow
 from awooop.core.db import Database
 from awooop.core.ids import uuid7
 from awooop.models import ChannelEvent, Incident, OutboxMessage, Run
-from awooop.runs.routing import route_events
+from awooop.remediation import committed_event, route_committed
 
 
 def alert(
@@ -70,7 +70,9 @@ async def ingest(db: Database, project_id: str, events: Sequence[ChannelEvent]) 
     async with db.transaction() as session:
         session.add_all(events)
         await session.flush()
-        await route_events(session, project_id, list(events))
+        await route_committed(session, [committed_event(e) for e in events])
+        for event in events:  # routing writes the links with its own UPDATE: read them back
+            await session.refresh(event)
     return list(events)
 
 

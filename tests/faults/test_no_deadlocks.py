@@ -9,6 +9,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -103,8 +104,8 @@ async def test_a_deadlock_victim_is_written_again_before_the_sender_is_answered(
     original = committer_module.persist_rows
     victims: list[int] = []
 
-    async def once_a_victim(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
-        stored = await original(session, rows)
+    async def once_a_victim(session: AsyncSession, rows: Sequence[Row], *state: Any) -> list[Any]:
+        stored = await original(session, rows, *state)
         if not victims:
             victims.append(len(rows))
             raise DBAPIError("INSERT …", {}, _Deadlock("deadlock detected"))

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from awooop.core.db import Database
 from awooop.core.ids import uuid7
+from awooop.incidents import repository
 from awooop.models import ChannelEvent, Incident, OutboxMessage, ProjectCounter, Run
-from awooop.runs import repository
 from tests.conftest import BACKEND, PG_ADMIN_DSN, _pg_url
 from tests.fakes.events import alert, ingest, rows
 

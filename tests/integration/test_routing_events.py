@@ -236,9 +236,9 @@ async def test_a_batch_costs_the_same_round_trips_for_ten_or_a_hundred_alerts(
             session.add_all(batch)
             await session.flush()
             with _count_statements(clean_db) as seen:
-                from awooop.runs.routing import route_events  # noqa: PLC0415
+                from awooop.remediation import committed_event, route_committed  # noqa: PLC0415
 
-                await route_events(session, "acme", batch)
+                await route_committed(session, [committed_event(e) for e in batch])
             counts.append(len(seen))
     incidents, runs, outbox, events = await rows(clean_db)
     assert len(incidents) == len(runs) == len(outbox) == 110

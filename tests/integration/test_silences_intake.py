@@ -14,7 +14,8 @@ from awooop.core.clock import utcnow
 from awooop.core.db import Database
 from awooop.models import SilenceSuppression
 from awooop.operators.principal import AwoooPOperatorPrincipal
-from awooop.silences import release, service
+from awooop.remediation import release
+from awooop.silences import service
 from awooop.silences.schemas import MatcherBody, SilenceBody
 from tests.factories import Factory
 from tests.fakes.events import alert, ingest, load_playbooks, rows

@@ -18,12 +18,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Row,
     Select,
     String,
     TextualSelect,
-    cast,
     column,
     func,
     select,
@@ -34,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from awooop.core.scope import in_scope, scoped
+from awooop.core.dialect import byte_prefix_range, epoch_bucket, is_postgresql, plan_with_actual_values
 from awooop.core.types import UTCDateTime
 from awooop.models import ChannelEvent, Project
 
@@ -112,37 +111,8 @@ class EventCriteria:
         return self.provider is not None or self.prefix_bounds is not None or self.provider_event_id is not None
 
 
-def _is_postgresql(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-async def plan_with_actual_values(session: AsyncSession) -> None:
-    """PostgreSQL: plan this transaction's statements with their parameter values.
-
-    asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
-    that ignores the values. For a prefix or a channel_type the best index depends on the value
-    (a rare prefix wants the prefix range, a common one the time order): a generic plan chosen
-    for a common prefix walked a million rows for a rare one. Planning costs well under 1 ms.
-    """
-    if _is_postgresql(session):
-        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-
-
 def _prefix_conditions(bounds: tuple[str, str | None], *, postgresql: bool) -> list[ColumnElement[bool]]:
-    """A prefix as a range, so wildcards are literal and the btree range is used.
-
-    PostgreSQL's ``text_pattern_ops`` index answers the byte-wise ``~>=~``/``~<~`` operators
-    (bound parameters included, unlike ``LIKE $1``); SQLite's BINARY collation compares bytes.
-    """
-    low, high = bounds
-    column = ChannelEvent.provider_event_id
-    conditions: list[ColumnElement[bool]]
-    if postgresql:
-        conditions = [column.op("~>=~", is_comparison=True)(low)]
-        if high is not None:
-            conditions.append(column.op("~<~", is_comparison=True)(high))
-        return conditions
-    return [column >= low] if high is None else [column >= low, column < high]
+    return byte_prefix_range(ChannelEvent.provider_event_id, *bounds, postgresql=postgresql)
 
 
 def _conditions(criteria: EventCriteria, *, postgresql: bool) -> list[ColumnElement[bool]]:
@@ -221,7 +191,7 @@ async def newest_events(
         return []
     if criteria.prefix_bounds is not None or criteria.channel_type is not None:
         await plan_with_actual_values(session)
-    stmt = newest_events_statement(columns, criteria, scope, limit, postgresql=_is_postgresql(session))
+    stmt = newest_events_statement(columns, criteria, scope, limit, postgresql=is_postgresql(session))
     return (await session.execute(stmt)).all()
 
 
@@ -303,7 +273,7 @@ async def latest_received_at(
     """Newest ``received_at`` of every (project, provider, stage); None where there is none."""
     if not (projects and providers and stages):
         return {}
-    postgresql = _is_postgresql(session)
+    postgresql = is_postgresql(session)
     stmt = latest_received_at_statement(postgresql=postgresql)
     params = latest_received_at_params(projects, providers, stages, postgresql=postgresql)
     rows = await session.execute(stmt, params)
@@ -311,12 +281,7 @@ async def latest_received_at(
 
 
 def _bucket_expression(bucket_seconds: int, *, postgresql: bool) -> ColumnElement[Any]:
-    """Bucket number of received_at: whole UTC epoch seconds divided by the bucket width."""
-    if postgresql:
-        epoch = func.floor(func.extract("epoch", ChannelEvent.received_at) / bucket_seconds)
-        return cast(epoch, Integer)
-    # SQLite stores UTC text (core.types.UTCDateTime); strftime('%s') reads it as UTC.
-    return cast(func.strftime("%s", ChannelEvent.received_at), Integer) / bucket_seconds
+    return epoch_bucket(ChannelEvent.received_at, bucket_seconds, postgresql=postgresql)
 
 
 def count_by_bucket_statement(
@@ -352,7 +317,7 @@ async def count_by_bucket(
     since: datetime,
     bucket_seconds: int,
 ) -> list[tuple[str, int, int]]:
-    postgresql = _is_postgresql(session)
+    postgresql = is_postgresql(session)
     await plan_with_actual_values(session)  # the window's size decides between the indexes
     counts: list[tuple[str, int, int]] = []
     for start in range(0, len(projects), RATE_PROJECT_CHUNK):

@@ -13,8 +13,8 @@ that is down or locked fails the whole batch with 503 + Retry-After. Any other f
 each delivery of the batch alone, so one bad delivery cannot fail the
 others. The queue is bounded; when full, ``submit`` answers 503 at once instead of growing.
 
-This object is also the hub's per-process state (``app.state.intake``): it holds the project
-credential cache and the rejection recorder.
+The committer owns the hub's per-process state (``state``: hub/state.py — credentials, known
+work-item keys, routing's caches) and the rejection recorder.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ from awooop.hub.outage import database_unavailable
 from awooop.hub.rejections import RejectionRecorder
 from awooop.hub.service import RecordedEvent, Row, count_stored, persist_rows, recorded, route_originals
 from awooop.hub.sources import CredentialCache
-from awooop.runs.routing import PlaybookCache
-from awooop.silences.cache import SilenceCache
+from awooop.hub.state import HubState
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +117,7 @@ def _connection_lost(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError)
 
 
-async def _write_once(
-    rows: list[Row], connection: _WriteConnection, playbooks: PlaybookCache, silences: SilenceCache
-) -> None:
+async def _write_once(rows: list[Row], connection: _WriteConnection, state: HubState) -> None:
     """One transaction; failures before the commit come out as _NotCommitted, the commit's own as is."""
     try:
         session = await connection.session()
@@ -129,8 +126,8 @@ async def _write_once(
     async with session:
         transaction = await session.begin()
         try:
-            originals = await persist_rows(session, rows)
-            await route_originals(session, originals, playbooks, silences)
+            originals = await persist_rows(session, rows, state.known_keys)
+            await route_originals(session, originals, state.routing)
         except Exception as exc:
             with contextlib.suppress(Exception):
                 await transaction.rollback()
@@ -149,10 +146,8 @@ class IntakeCommitter:
     def __init__(self, db: Database, settings: Settings, *, flushers: int | None = None) -> None:
         self.db = db
         self.settings = settings
-        self.credentials = CredentialCache(db)
+        self.state = HubState.for_database(db)
         self.rejections = RejectionRecorder(db)
-        self.playbooks = PlaybookCache()
-        self.silences = SilenceCache()
         # SQLite has one writer; on PostgreSQL a second flusher overlaps one batch's commit with
         # the next batch's inserts.
         self._flusher_count = flushers or (1 if db.is_sqlite else 2)
@@ -178,6 +173,12 @@ class IntakeCommitter:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await self.rejections.drain()
+        self.state.close()
+
+    @property
+    def credentials(self) -> CredentialCache:
+        """The project credentials intake authenticates against (``state.credentials``)."""
+        return self.state.credentials
 
     async def submit(self, rows: Sequence[Row], started: float) -> list[RecordedEvent]:
         """Queue one delivery's rows; returns once they are committed (raises 503 when they cannot be)."""
@@ -250,7 +251,7 @@ class IntakeCommitter:
         reconnected = False
         while True:
             try:
-                await _write_once(rows, connection, self.playbooks, self.silences)
+                await _write_once(rows, connection, self.state)
                 break
             except _NotCommitted as failure:
                 if is_retryable_error(failure.cause) and conflicts < CONFLICT_RETRIES:

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.clock import as_utc
+from awooop.core.cursor import decode_cursor, encode_cursor
 from awooop.errors import BadRequest
 from awooop.hub import repository
-from awooop.runs.cursor import decode_cursor, encode_cursor
 
 MAX_PAGE = 200
 RECENT_WINDOW = timedelta(hours=1)

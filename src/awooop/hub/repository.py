@@ -1,10 +1,11 @@
 """SQL of the hub: multi-row event inserts, the dedup upsert, original lookups, rejections.
 
-Dialect-specific SQL lives here and only here. Both engines insert originals with
-``INSERT … ON CONFLICT (project_id, provider, provider_event_id) WHERE is_duplicate DO NOTHING
-RETURNING id``. On SQLite that is SQLAlchemy's multi-row ``insertmanyvalues``; on PostgreSQL the
-rows travel as one array per column through ``INSERT … SELECT … FROM unnest(…)``, which asyncpg
-encodes in binary: one statement per batch and a fraction of the per-row CPU of bind processing.
+The dialect-specific statements are built by core/dialect.py from ``channel_events`` itself.
+Both engines insert originals with ``INSERT … ON CONFLICT (project_id, provider,
+provider_event_id) WHERE is_duplicate DO NOTHING RETURNING id``. On SQLite that is SQLAlchemy's
+multi-row ``insertmanyvalues``; on PostgreSQL the rows travel as one array per column through
+``INSERT … SELECT … FROM unnest(…)`` (``PgUnnest``), which asyncpg encodes in binary: one
+statement per batch and a fraction of the per-row CPU of bind processing.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Uuid, func, select, text, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.dialect import PgUnnest, conflict_free_insert, dialect_name, writers_serialised
 from awooop.core.scope import scoped
-from awooop.core.types import UTCDateTime
 from awooop.models import ChannelEvent, IntakeRejection, Project, WorkItemKey
 
 EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
@@ -68,68 +67,23 @@ async def get_project_credentials(session: AsyncSession, project_id: str) -> Pro
 
 # The predicate is literally the one of `uq_channel_events_original`, so SQLite infers that
 # partial index as the conflict arbiter (a bound parameter would not match it).
-_SQLITE_INSERT_ORIGINALS = (
-    sqlite.insert(EVENTS)
-    .on_conflict_do_nothing(index_elements=list(DEDUP_COLUMNS), index_where=text("is_duplicate = 0"))
-    .returning(EVENTS.c.id)
+_SQLITE_INSERT_ORIGINALS = conflict_free_insert("sqlite", EVENTS, DEDUP_COLUMNS, "is_duplicate = 0").returning(
+    EVENTS.c.id
 )
 _PLAIN_INSERT = EVENTS.insert()
 
-
-def pg_array_type(column: Column[Any]) -> str:
-    """The PostgreSQL array element type a column's values travel as (jsonb travels as text)."""
-    kind = column.type
-    if isinstance(kind, UTCDateTime):
-        return "timestamptz"
-    if isinstance(kind, Uuid):
-        return "uuid"
-    if isinstance(kind, Boolean):
-        return "bool"
-    if isinstance(kind, Integer):
-        return "int4"
-    if isinstance(kind, JSON):
-        return "jsonb"
-    if isinstance(kind, String):
-        return "text"
-    raise TypeError(f"channel_events.{column.name}: no array type for {kind!r}")  # a new column type
-
-
-# (column, array element type) of channel_events: the rows of a batch travel as one array per column.
-PG_COLUMNS: tuple[tuple[str, str], ...] = tuple((c.name, pg_array_type(c)) for c in EVENTS.columns)
-_PG_JSON_COLUMNS = frozenset(name for name, kind in PG_COLUMNS if kind == "jsonb")
-
-
-def _pg_unnest_insert(*, originals: bool) -> str:
-    names = ", ".join(name for name, _ in PG_COLUMNS)
-    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in PG_COLUMNS)
-    arrays = ", ".join(
-        f"${index}::{'text' if kind == 'jsonb' else kind}[]" for index, (_, kind) in enumerate(PG_COLUMNS, 1)
-    )
-    # WITH ORDINALITY … ORDER BY keeps the caller's row order, i.e. the lock order of the keys.
-    sql = (
-        f"INSERT INTO channel_events ({names}) SELECT {values} "  # noqa: S608 - column names from our own table
-        f"FROM unnest({arrays}) WITH ORDINALITY AS t({names}, ordinal) ORDER BY ordinal"
-    )
-    if originals:
-        sql += (
-            " ON CONFLICT (project_id, provider, provider_event_id) WHERE is_duplicate = false DO NOTHING RETURNING id"
-        )
-    return sql
-
-
-_PG_INSERT_ORIGINALS = _pg_unnest_insert(originals=True)
-_PG_INSERT_PLAIN = _pg_unnest_insert(originals=False)
+# channel_events rows as one array per column (every column of the table, in its order).
+PG_EVENTS = PgUnnest(EVENTS)
+PG_COLUMNS: tuple[tuple[str, str], ...] = PG_EVENTS.columns
+_PG_INSERT_ORIGINALS = PG_EVENTS.insert_sql(
+    f"ON CONFLICT ({', '.join(DEDUP_COLUMNS)}) WHERE is_duplicate = false DO NOTHING RETURNING id"
+)
+_PG_INSERT_PLAIN = PG_EVENTS.insert_sql()
 
 
 def pg_arrays(rows: Sequence[dict[str, Any]]) -> tuple[list[Any], ...]:
     """Rows → one list per column; JSON values serialised here (orjson), cast to jsonb in SQL."""
-    arrays: list[list[Any]] = []
-    for name, _ in PG_COLUMNS:
-        if name in _PG_JSON_COLUMNS:
-            arrays.append([orjson.dumps(row.get(name), option=orjson.OPT_NON_STR_KEYS).decode() for row in rows])
-        else:
-            arrays.append([row.get(name) for row in rows])
-    return tuple(arrays)
+    return PG_EVENTS.arrays(rows)
 
 
 def _chunks(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -137,11 +91,11 @@ def _chunks(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield rows[start : start + size]
 
 
-async def insert_originals(session: AsyncSession, rows: Sequence[dict[str, Any]], *, is_sqlite: bool) -> set[uuid.UUID]:
+async def insert_originals(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert rows as originals; returns the ids actually inserted (the others lost to an original)."""
     inserted: set[uuid.UUID] = set()
     conn = await session.connection()
-    if is_sqlite:
+    if writers_serialised(session):
         for chunk in _chunks(rows, INSERT_CHUNK):
             result = await conn.execute(_SQLITE_INSERT_ORIGINALS, list(chunk))
             inserted.update(result.scalars().all())
@@ -152,10 +106,10 @@ async def insert_originals(session: AsyncSession, rows: Sequence[dict[str, Any]]
     return inserted
 
 
-async def insert_plain(session: AsyncSession, rows: Sequence[dict[str, Any]], *, is_sqlite: bool) -> None:
+async def insert_plain(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Multi-row insert without conflict handling (duplicates are not covered by the unique index)."""
     conn = await session.connection()
-    if is_sqlite:
+    if writers_serialised(session):
         for chunk in _chunks(rows, INSERT_CHUNK):
             await conn.execute(_PLAIN_INSERT, list(chunk))
     else:
@@ -183,12 +137,8 @@ _WORK_ITEM_KEYS: Table = WorkItemKey.__table__  # type: ignore[assignment]
 
 async def insert_work_item_keys(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """work_item_keys rows, each stored once (``ON CONFLICT DO NOTHING`` on the primary key)."""
-    conn = await session.connection()
-    if conn.dialect.name == "postgresql":
-        stmt: Any = postgresql.insert(_WORK_ITEM_KEYS).on_conflict_do_nothing(index_elements=["work_item_id"])
-    else:
-        stmt = sqlite.insert(_WORK_ITEM_KEYS).on_conflict_do_nothing(index_elements=["work_item_id"])
-    await conn.execute(stmt, list(rows))
+    stmt = conflict_free_insert(dialect_name(session), _WORK_ITEM_KEYS, ("work_item_id",), None)
+    await (await session.connection()).execute(stmt, list(rows))
 
 
 async def insert_rejection(session: AsyncSession, row: dict[str, Any]) -> None:

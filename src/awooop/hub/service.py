@@ -2,8 +2,10 @@
 
 Two steps, so the HTTP path can do the CPU work in the request and leave only writes to the
 group-commit flusher: ``prepare_rows`` (pure: envelopes → column dicts) and ``persist_rows``
-(dedup + multi-row inserts + routing, inside the caller's transaction). ``record_items`` does
-both for in-process callers (heartbeat API, demo loader). Services flush, never commit.
+(dedup + multi-row inserts, inside the caller's transaction); what follows belongs to
+remediation (``awooop.remediation``: Watchdog pings, then ``route_committed`` for the originals),
+the hub's one way into incidents, runs and notifications. ``record_items`` does it all for
+in-process callers (heartbeat API, demo loader). Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import String, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, configure_mappers
-from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm import Session
 
 from awooop.core.clock import as_utc, utcnow
+from awooop.core.dialect import writers_serialised
 from awooop.core.ids import uuid7
 from awooop.core.metrics import INTAKE_EVENTS
 from awooop.hub import repository
@@ -29,11 +31,8 @@ from awooop.hub.envelope import DeliveryMemo, Envelope, build_envelope
 from awooop.hub.providers import ParsedItem
 from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
-from awooop.hub.workitem_keys import remember_new_keys
-from awooop.models import ChannelEvent
-from awooop.monitors import watchdog
-from awooop.runs.routing import PlaybookCache, route_events
-from awooop.silences.cache import SilenceCache
+from awooop.hub.workitem_keys import KnownKeys, remember_new_keys
+from awooop.remediation import CommittedEvent, RoutingCaches, committed_events, divert_monitor_pings, route_committed
 
 ENVELOPE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Envelope))
 HEARTBEAT_ID_FORMAT = "heartbeat-%Y%m%dT%H%M%SZ"
@@ -53,7 +52,6 @@ _WIDTHS: tuple[tuple[str, int, bool], ...] = tuple(
 )
 
 Row = dict[str, Any]
-_EVENT_CLASS = manager_of_class(ChannelEvent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +142,9 @@ def _key(row: Row) -> EventKey:
     return (row["project_id"], row["provider"], row["provider_event_id"])
 
 
-async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
+async def persist_rows(
+    session: AsyncSession, rows: Sequence[Row], known_keys: KnownKeys | None = None
+) -> list[CommittedEvent]:
     """Insert ``rows`` with dedup; sets ``is_duplicate``/``duplicate_of`` on each; returns the originals
     to route (all of them but Watchdog alerts, which ping their monitor: monitors/watchdog.py).
 
@@ -152,7 +152,6 @@ async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
     is stored as a new duplicate pointing at it. Originals go in with ``ON CONFLICT DO NOTHING``
     against the partial unique index, so concurrent transactions yield exactly one original.
     """
-    is_sqlite = session.get_bind().dialect.name == "sqlite"
     first: dict[EventKey, Row] = {}
     repeats: list[tuple[Row, EventKey]] = []
     for row in rows:
@@ -163,29 +162,29 @@ async def persist_rows(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
         else:
             first[key] = row
     winners: dict[EventKey, uuid.UUID] = {}
-    lost = await _settle_originals(session, list(first.values()), winners, is_sqlite=is_sqlite)
+    lost = await _settle_originals(session, list(first.values()), winners)
     for row, key in repeats:
         row["is_duplicate"], row["duplicate_of"] = True, winners[key]
     duplicates = lost + [row for row, _ in repeats]
     if duplicates:
-        await repository.insert_plain(session, duplicates, is_sqlite=is_sqlite)
+        await repository.insert_plain(session, duplicates)
     # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
-    originals = await watchdog.divert(session, rows)
-    await remember_new_keys(session, originals)
-    return originals
+    originals = await divert_monitor_pings(session, rows)
+    await remember_new_keys(session, originals, known_keys)
+    return committed_events(originals)
 
 
 async def _settle_originals(
-    session: AsyncSession, candidates: list[Row], winners: dict[EventKey, uuid.UUID], *, is_sqlite: bool
+    session: AsyncSession, candidates: list[Row], winners: dict[EventKey, uuid.UUID]
 ) -> list[Row]:
     """Insert candidates as originals; fill ``winners``; return the rows that became duplicates."""
-    if not is_sqlite:
+    if not writers_serialised(session):
         # One lock order for every transaction: concurrent batches sharing keys cannot deadlock.
         candidates.sort(key=_key)
     became_duplicates: list[Row] = []
     pending = candidates
     for _ in range(SETTLE_ROUNDS):
-        inserted = await repository.insert_originals(session, pending, is_sqlite=is_sqlite)
+        inserted = await repository.insert_originals(session, pending)
         lost = []
         for row in pending:
             if row["id"] in inserted:
@@ -209,37 +208,11 @@ async def _settle_originals(
     raise UnsettledOriginalError([_key(row) for row in pending])
 
 
-def snapshot_events(rows: Sequence[Row]) -> list[ChannelEvent]:
-    """Inserted rows as transient ``ChannelEvent`` objects for routing, without the ORM constructor.
-
-    They are snapshots, not session members: routing reads them and persists its links with its
-    own UPDATE (``set_committed_value`` keeps a snapshot in step). Skipping the instrumented
-    ``__init__`` (one attribute event per column) saves most of the per-row ORM cost.
-    """
-    configure_mappers()  # a no-op once done; instruments attributes before the first snapshot
-    events = []
-    for row in rows:
-        event = _EVENT_CLASS.new_instance()
-        event.__dict__.update(row)
-        events.append(event)
-    return events
-
-
 async def route_originals(
-    session: AsyncSession,
-    originals: Sequence[Row],
-    playbooks: PlaybookCache | None = None,
-    silences: SilenceCache | None = None,
+    session: AsyncSession, originals: Sequence[CommittedEvent], caches: RoutingCaches | None = None
 ) -> None:
-    """Route the originals, one ``route_events`` call per project (events in arrival order)."""
-    by_project: dict[str, list[Row]] = {}
-    for row in originals:
-        by_project.setdefault(row["project_id"], []).append(row)
-    # Projects in id order: their routing locks (runs.repository.lock_recurrence_keys) follow one order.
-    for project_id, project_rows in sorted(by_project.items()):
-        await route_events(
-            session, project_id, snapshot_events(project_rows), playbooks=playbooks, silence_cache=silences
-        )
+    """Hand the stored originals to remediation (incidents, runs, notifications), same transaction."""
+    await route_committed(session, originals, caches)
 
 
 def recorded(rows: Iterable[Row]) -> list[RecordedEvent]:

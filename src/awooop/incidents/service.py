@@ -1,8 +1,10 @@
-"""Incidents for operators: list (newest first, cursor) and detail.
+"""Incidents: the operators' list (newest first, cursor) and detail, and the writes.
 
 Returns ``IncidentPage`` (``items``: ``IncidentRead``, opaque ``next_cursor``) and
-``IncidentDetailRead`` (an incident with its runs and newest events). Incidents are opened and
-resolved only by routing (runs/routing.py); nothing here writes.
+``IncidentDetailRead`` (an incident with its runs and newest events). The writes (re-exported
+from the repository, Core for the intake hot path) are called by remediation's routing and by
+heartbeat monitors: ``lock_recurrence_keys`` first, then ``lock_open_incidents``,
+``open_incidents`` and ``save_incidents`` for what changed on an ``OpenIncident``.
 """
 
 from __future__ import annotations
@@ -11,8 +13,18 @@ from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.cursor import decode_cursor, encode_cursor
 from awooop.errors import BadRequest, NotFound
 from awooop.incidents import repository
+from awooop.incidents.repository import (
+    NewIncident,
+    OpenIncident,
+    lock_open_incidents,
+    lock_recurrence_keys,
+    reserve_incident_ids,
+    save_incidents,
+)
+from awooop.incidents.repository import insert_open_incidents as open_incidents
 from awooop.incidents.schemas import (
     IncidentDetailRead,
     IncidentEventRead,
@@ -21,9 +33,22 @@ from awooop.incidents.schemas import (
     IncidentRunRead,
 )
 from awooop.models import Incident
-from awooop.runs.cursor import decode_cursor, encode_cursor
+
+__all__ = [
+    "TITLE_MAX",
+    "NewIncident",
+    "OpenIncident",
+    "get_incident_detail",
+    "list_incidents",
+    "lock_open_incidents",
+    "lock_recurrence_keys",
+    "open_incidents",
+    "reserve_incident_ids",
+    "save_incidents",
+]
 
 STATUSES = (repository.OPEN, repository.RESOLVED)
+TITLE_MAX = 512  # incidents.title
 MAX_PAGE = 200
 DETAIL_RUN_LIMIT = 50
 DETAIL_EVENT_LIMIT = 50

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Table, bindparam, case, cast, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.dialect import conflict_free_insert, dialect_name
 from awooop.core.scope import scoped
 from awooop.models import Monitor, Project
 from awooop.models.monitor import DUE_SQL
-from awooop.runs.dialect import conflict_free_insert, dialect_name
 
 MONITORS: Table = Monitor.__table__  # type: ignore[assignment]
 UP, NEW, EXPIRED, PAUSED = "up", "new", "expired", "paused"

@@ -3,8 +3,8 @@
 States: ``new`` (never pinged: nothing to miss yet), ``up`` (pinged; expires at its deadline),
 ``expired`` (the deadline passed: an incident is open), ``paused`` (disabled: never alerts; pings
 are still recorded). A ping moves new/up/expired to ``up`` (paused stays paused) and resolves the
-open incident. Expiry opens the incident through routing's own incident code
-(``runs.repository``: one open incident per recurrence key ``hb:<project>:<name>``) and queues
+open incident. Expiry opens the incident through the incidents' own writes
+(``incidents.service``: one open incident per recurrence key ``hb:<project>:<name>``) and queues
 ``monitor_expired``; the resolving ping queues ``monitor_recovered`` (dedupe key per incident).
 """
 
@@ -21,13 +21,13 @@ from awooop.core import clock
 from awooop.core.clock import as_utc
 from awooop.core.ids import uuid7
 from awooop.errors import BadRequest, Conflict, NotFound
+from awooop.incidents import service as incidents
+from awooop.incidents.service import TITLE_MAX, NewIncident
 from awooop.models import Monitor
 from awooop.monitors import repository
 from awooop.monitors.repository import EXPIRED, NEW, PAUSED, UP
 from awooop.monitors.schemas import MonitorCreate, MonitorRead, MonitorUpdate
 from awooop.notify.outbox import NewMessage, enqueue
-from awooop.runs import repository as incidents
-from awooop.runs.routing import TITLE_MAX
 
 WATCHDOG = "watchdog"
 DEFAULT_GRACE_SECONDS = 60
@@ -233,7 +233,7 @@ async def _resolve(session: AsyncSession, monitor: Monitor, now: datetime, *, no
     found = (await incidents.lock_open_incidents(session, monitor.project_id, [key])).get(key)
     if found is not None and found.id == incident_id:
         now = max(now, as_utc(found.opened_at))  # a provider signal may predate the expiry by a moment
-        found.status, found.resolved_at, found.firing_fingerprints, found.changed = "resolved", now, [], True
+        found.resolve(now)
         await incidents.save_incidents(session, [found])
         if notify:
             payload = {
@@ -271,18 +271,18 @@ async def expire_due(session: AsyncSession, now: datetime | None = None, *, limi
     due = await repository.lock_due(session, now, limit)
     if not due:
         return 0
-    rows = [
-        {
-            "project_id": m.project_id,
-            "title": incident_title(m),
-            "severity": m.severity,
-            "recurrence_key": recurrence_key(m.project_id, m.name),
-            "firing_fingerprints": [recurrence_key(m.project_id, m.name)],
-            "opened_at": now,
-        }
+    new = [
+        NewIncident(
+            project_id=m.project_id,
+            title=incident_title(m),
+            severity=m.severity,
+            recurrence_key=recurrence_key(m.project_id, m.name),
+            firing_marker=recurrence_key(m.project_id, m.name),
+            opened_at=now,
+        )
         for m in due
     ]
-    opened = {(i.project_id, i.recurrence_key): i.id for i in await incidents.insert_open_incidents(session, rows)}
+    opened = {(i.project_id, i.recurrence_key): i.id for i in await incidents.open_incidents(session, new)}
     messages: list[NewMessage] = []
     for monitor in due:
         key = recurrence_key(monitor.project_id, monitor.name)

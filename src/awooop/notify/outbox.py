@@ -27,9 +27,9 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.clock import utcnow
+from awooop.core.dialect import insert_skipping_conflicts
 from awooop.core.ids import uuid7
 from awooop.models import OutboxMessage, Project
-from awooop.runs.dialect import insert_skipping_conflicts
 
 Kind = Literal["incident_opened", "approval_wait", "incident_resolved", "monitor_expired", "monitor_recovered"]
 PENDING = "pending"

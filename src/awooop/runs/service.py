@@ -19,13 +19,14 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.clock import utcnow
+from awooop.core.cursor import decode_cursor, encode_cursor
 from awooop.core.ids import uuid7
 from awooop.errors import BadRequest, Forbidden, InvalidTransition, NotFound
 from awooop.incidents import repository as incident_repository
 from awooop.incidents.schemas import IncidentRead
 from awooop.models import Run, RunTransition
 from awooop.runs import repository
-from awooop.runs.cursor import decode_cursor, encode_cursor
+from awooop.runs.repository import UnfinishedRun
 from awooop.runs.schemas import (
     ClaimRead,
     LinkedEventRead,
@@ -49,7 +50,7 @@ from awooop.runs.states import (
 )
 
 LINKED_EVENT_LIMIT = 50
-# The agent of the completed shadow run every provider heartbeat records (runs.routing).
+# The agent of the completed shadow run every provider heartbeat records (remediation.routing).
 HEARTBEAT_AGENT = "awooop-heartbeat"
 MAX_PAGE = 200
 OUTCOME_STATES = frozenset({"completed", "failed"})
@@ -339,3 +340,10 @@ async def report_run(
         projects=projects,
     )
     return RunRead.model_validate(updated)
+
+
+async def unfinished_runs_by_key(
+    session: AsyncSession, project_id: str, keys: Collection[str]
+) -> dict[str, UnfinishedRun]:
+    """The newest unfinished run of each recurrence key (routing links new events to it)."""
+    return await repository.unfinished_runs_by_key(session, project_id, keys)

@@ -46,7 +46,7 @@ async def load_index(session: AsyncSession, project_id: str) -> SilenceIndex:
 
 
 class SilenceCache:
-    """The hub's per-process copy (one per intake committer, like runs.routing.PlaybookCache)."""
+    """The hub's per-process copy (one per intake committer, like remediation.caches.PlaybookCache)."""
 
     def __init__(self, ttl_seconds: float = TTL_SECONDS) -> None:
         self._ttl = ttl_seconds

@@ -1,4 +1,4 @@
-"""What routing asks of silences, per batch of original events (runs.routing calls this).
+"""What routing asks of silences, per batch of original events (remediation.routing calls this).
 
 ``for_batch`` (from the hub's ``SilenceCache``: no query) returns None when the project has no live
 silence, so routing pays nothing then;
@@ -11,27 +11,50 @@ one INSERT for the batch, only when something was silenced.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from awooop.core.clock import as_utc
 from awooop.core.ids import uuid7
-from awooop.models import ChannelEvent
 from awooop.silences import repository
 from awooop.silences.cache import SilenceCache, load_index
 from awooop.silences.compiled import SilenceIndex
-
-__all__ = ["BatchSilences", "SilenceCache", "event_labels", "for_batch"]
 from awooop.silences.matchers import matchable_labels
 from awooop.silences.metrics import EVENTS_SILENCED
 
+__all__ = ["BatchSilences", "SilenceCache", "SilencedEvent", "event_labels", "for_batch"]
 
-def event_labels(event: ChannelEvent) -> dict[str, str]:
+
+class SilencedEvent(Protocol):
+    """What silences read of an event: a stored ``ChannelEvent`` or routing's frozen snapshot."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def recurrence_key(self) -> str | None: ...
+    @property
+    def labels(self) -> Mapping[str, Any] | None: ...
+    @property
+    def alertname(self) -> str | None: ...
+    @property
+    def severity(self) -> str | None: ...
+    @property
+    def namespace(self) -> str | None: ...
+    @property
+    def target_resource(self) -> str | None: ...
+    @property
+    def provider(self) -> str | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+
+
+def event_labels(event: SilencedEvent) -> dict[str, str]:
     return matchable_labels(
         event.labels,
         alertname=event.alertname,
@@ -49,15 +72,14 @@ class BatchSilences:
     marks: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
     holds: dict[str, dict[str, Any]] = field(default_factory=dict)  # by incident id
 
-    def covering(self, event: ChannelEvent) -> uuid.UUID | None:
+    def covering(self, event: SilencedEvent) -> uuid.UUID | None:
         silence = self.index.covering(event_labels(event), as_utc(event.received_at))
         if silence is None:
             return None
-        self.marks[event.id] = silence.id
-        set_committed_value(event, "silence_id", silence.id)
+        self.marks[event.id] = silence.id  # written by ``write``; the event itself is never changed
         return silence.id
 
-    def hold(self, event: ChannelEvent, silence_id: uuid.UUID, incident_id: str, *, notify_owed: bool) -> None:
+    def hold(self, event: SilencedEvent, silence_id: uuid.UUID, incident_id: str, *, notify_owed: bool) -> None:
         held = self.holds.get(incident_id)
         if held is not None:
             held["notify_owed"] = held["notify_owed"] or notify_owed

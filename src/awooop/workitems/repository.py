@@ -14,8 +14,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Subquery,
-    any_,
-    bindparam,
     case,
     false,
     func,
@@ -25,24 +23,16 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import aliased
 
 from awooop.core.clock import as_utc
+from awooop.core.dialect import any_of
 from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, Incident, Playbook, Project, Run, WorkItemKey, WorkItemRecord
 from awooop.models.run import UNFINISHED_RUN_SQL
 
 ALERT_CHANNEL = "alert"
-
-
-def _among(session: AsyncSession, column: InstrumentedAttribute[Any], values: Collection[Any]) -> ColumnElement[bool]:
-    """``column IN values``. On PostgreSQL one array parameter (``= ANY($1)``) keeps the statement text the
-    same whatever the count, so asyncpg reuses its prepared statement instead of parsing a new one each call."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(list(values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +109,7 @@ async def fetch_playbook_specs(session: AsyncSession, project_ids: Collection[st
         return {}
     query = (
         select(Playbook.project_id, Playbook.spec)
-        .where(_among(session, Playbook.project_id, project_ids))
+        .where(any_of(session, Playbook.project_id, project_ids))
         .order_by(Playbook.project_id, Playbook.position)
     )
     found: dict[str, list[dict[str, Any]]] = {project_id: [] for project_id in project_ids}
@@ -253,13 +243,13 @@ async def fetch_group_runs(
     """
     branches = [
         select(*LINKED_RUN_COLUMNS).where(
-            Run.project_id == project, _among(session, Run.recurrence_key, keys), Run.created_at >= since
+            Run.project_id == project, any_of(session, Run.recurrence_key, keys), Run.created_at >= since
         )
         for project, keys in keys_by_project.items()
         if keys
     ]
     if run_ids:
-        branches.append(select(*LINKED_RUN_COLUMNS).where(_among(session, Run.id, run_ids)))
+        branches.append(select(*LINKED_RUN_COLUMNS).where(any_of(session, Run.id, run_ids)))
     if not branches:
         return []
     query = union_all(*branches) if len(branches) > 1 else branches[0]
@@ -292,7 +282,7 @@ async def newest_original_firings_after_repairs(
         .correlate(Run)
         .scalar_subquery()
     )
-    query = select(Run.project_id, Run.recurrence_key, fired).where(_among(session, Run.id, run_ids))
+    query = select(Run.project_id, Run.recurrence_key, fired).where(any_of(session, Run.id, run_ids))
     found: dict[tuple[str, str], datetime] = {}
     for project_id, recurrence_key, received_at in (await session.execute(query)).all():
         if received_at is not None and recurrence_key is not None:
@@ -343,7 +333,7 @@ async def fetch_events(session: AsyncSession, event_ids: Sequence[uuid.UUID]) ->
         return []
     query = (
         select(ChannelEvent)
-        .where(_among(session, ChannelEvent.id, event_ids))
+        .where(any_of(session, ChannelEvent.id, event_ids))
         .order_by(ChannelEvent.received_at.desc(), ChannelEvent.id.desc())
     )
     return (await session.scalars(query)).all()

@@ -1,4 +1,6 @@
-"""When a silence stops covering a held-back firing: announce it and start its run, once.
+"""When a silence stops covering a held-back firing: announce it and start its run, once —
+what routing would have done, late (it lives here, not in silences/, so remediation alone
+writes runs and notifications; silences only answer what covers what).
 
 A periodic task (``run_release_worker``, started with the notification worker) looks at pending
 suppressions. For each one whose incident is still open (so still firing) and whose event no
@@ -16,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,12 +27,14 @@ from awooop.core.db import Database
 from awooop.core.outage import OutageLog
 from awooop.models import ChannelEvent, Incident, Run, SilenceSuppression
 from awooop.notify.outbox import NewMessage, enqueue
-from awooop.runs import repository as runs_repository
+from awooop.remediation import repository
+from awooop.remediation.events import CommittedEvent, committed_event
+from awooop.remediation.payloads import approval_payload, event_attributes, opened_payload
+from awooop.runs import service as runs
 from awooop.runs.playbooks import list_playbooks, match_playbook
-from awooop.runs.routing import event_attributes, opened_payload
 from awooop.runs.service import NewRun, RunWriter
 from awooop.runs.states import AWAITING_APPROVAL, QUEUED
-from awooop.silences import repository
+from awooop.silences import repository as silences
 from awooop.silences.cache import build_index
 from awooop.silences.compiled import SilenceIndex
 from awooop.silences.intake import event_labels
@@ -44,13 +47,9 @@ POLL_SECONDS = 5.0
 _gauged: set[str] = set()
 
 
-def _opened_payload(incident: Incident, event: ChannelEvent, run: Run | None, silence: str) -> dict[str, Any]:
-    return {**opened_payload(incident, event, run), "released_from_silence": silence}
-
-
-async def _start_run(session: AsyncSession, event: ChannelEvent, incident: Incident, now: datetime) -> Run | None:
+async def _start_run(session: AsyncSession, event: CommittedEvent, incident: Incident, now: datetime) -> Run | None:
     key = incident.recurrence_key
-    if key in await runs_repository.unfinished_runs_by_key(session, incident.project_id, [key]):
+    if key in await runs.unfinished_runs_by_key(session, incident.project_id, [key]):
         return None
     playbook = match_playbook(await list_playbooks(session, incident.project_id), event_attributes(event))
     if playbook is None:
@@ -73,21 +72,9 @@ async def _start_run(session: AsyncSession, event: ChannelEvent, incident: Incid
         )
     )
     await writer.flush()
-    if event.run_id is None:
-        event.run_id = run.id
+    await repository.link_run_if_unlinked(session, event.id, run.id)
     if playbook.requires_approval:
-        payload = {
-            "run_id": str(run.id),
-            "incident_id": incident.id,
-            "title": incident.title,
-            "severity": event.severity,
-            "playbook_id": run.playbook_id,
-            "agent_id": run.agent_id,
-            "action": run.action,
-            "mode": run.mode,
-            "preview": event.content_preview,
-            "source_url": event.source_url,
-        }
+        payload = approval_payload(run, incident, event)
         await enqueue(session, [NewMessage(incident.project_id, "approval_wait", str(run.id), payload)])
     return run
 
@@ -101,15 +88,16 @@ async def _settle_one(  # noqa: PLR0917 - one pass's loaded rows, passed through
     now: datetime,
 ) -> str | None:
     if incident is None or event is None or incident.status != "open":
-        dropped = await repository.settle(session, held.id, state="dropped", at=now, outcome="incident resolved")
+        dropped = await silences.settle(session, held.id, state="dropped", at=now, outcome="incident resolved")
         return "dropped" if dropped else None
     if index.covering(event_labels(event), now) is not None:
         return None  # still (or again) silenced: keep holding
-    if not await repository.settle(session, held.id, state="released", at=now, outcome="released"):
+    if not await silences.settle(session, held.id, state="released", at=now, outcome="released"):
         return None  # another node released it
-    run = await _start_run(session, event, incident, now)
+    snapshot = committed_event(event)
+    run = await _start_run(session, snapshot, incident, now)
     if held.notify_owed:
-        payload = _opened_payload(incident, event, run, str(held.silence_id))
+        payload = {**opened_payload(incident, snapshot, run), "released_from_silence": str(held.silence_id)}
         await enqueue(session, [NewMessage(incident.project_id, "incident_opened", held.incident_id, payload)])
     await session.flush()
     return "released"
@@ -118,14 +106,14 @@ async def _settle_one(  # noqa: PLR0917 - one pass's loaded rows, passed through
 async def release_due(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     """One pass over pending suppressions in the caller's transaction; counts by outcome."""
     at = now or utcnow()
-    pending = list(await repository.pending_suppressions(session, BATCH))
+    pending = list(await silences.pending_suppressions(session, BATCH))
     counts: dict[str, int] = {}
     if not pending:
         return counts
-    incidents = await repository.get_incidents(session, {(p.project_id, p.incident_id) for p in pending})
-    events = await repository.get_events(session, {p.event_id for p in pending})
+    incidents = await silences.get_incidents(session, {(p.project_id, p.incident_id) for p in pending})
+    events = await silences.get_events(session, {p.event_id for p in pending})
     projects = {p.project_id for p in pending}
-    live = await repository.live_silences(session, projects, at)
+    live = await silences.live_silences(session, projects, at)
     indexes = {project: build_index([s for s in live if s.project_id == project]) for project in projects}
     for held in pending:
         outcome = await _settle_one(
@@ -143,7 +131,7 @@ async def release_due(session: AsyncSession, now: datetime | None = None) -> dic
 
 
 async def refresh_gauge(session: AsyncSession, now: datetime | None = None) -> None:
-    counts = dict(await repository.count_active(session, now or utcnow()))
+    counts = dict(await silences.count_active(session, now or utcnow()))
     for project in _gauged - set(counts):  # projects whose silences all ended read 0, not their last count
         ACTIVE_SILENCES.labels(project).set(0)
     for project, count in counts.items():
