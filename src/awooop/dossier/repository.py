@@ -31,8 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from awooop.core.scope import in_scope, scoped
 from awooop.core.dialect import byte_prefix_range, epoch_bucket, is_postgresql, plan_with_actual_values
+from awooop.core.scope import in_scope, scoped
 from awooop.core.types import UTCDateTime
 from awooop.models import ChannelEvent, Project
 
