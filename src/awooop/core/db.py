@@ -25,6 +25,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_SECONDS = 10
 # Prepared statements kept per connection: hot statements are parsed and planned once.
 STATEMENT_CACHE_SIZE = 500
+# The side pool serves one-statement transactions (incident number reservations): a few suffice.
+SIDE_POOL_SIZE = 2
+SIDE_ENGINE = "awooop.side_engine"  # key in Session.info
 # SQLSTATEs meaning "not now" (answer 503, the sender retries): 08 connection exceptions, 53300
 # too_many_connections, 57P01-57P03 admin/crash shutdown and cannot_connect_now.
 _UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
@@ -107,6 +110,15 @@ class Database:
     # Keys' last use, noted by authentication and written in batches (operators.last_use), so a
     # read request never opens a write transaction.
     pending_key_uses: dict[str, datetime] = field(default_factory=dict, repr=False, compare=False)
+    # PostgreSQL: a small pool of its own for one-statement transactions a write transaction needs
+    # on the side (see side_engine). Its own pool, because a transaction that waited for a second
+    # connection from the pool it already holds one of could wait forever once that pool is full.
+    side: AsyncEngine | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def session_info(self) -> dict[str, Any]:
+        """What every session of this database carries (sessions bound to a held connection too)."""
+        return {SIDE_ENGINE: self.side} if self.side is not None else {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -115,28 +127,41 @@ class Database:
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10) -> Database:
         write_engine = create_engine(url, pool_size=pool_size, immediate=True)
+        side = None
         if url.startswith("sqlite"):
             read_engine = create_engine(url, pool_size=pool_size, immediate=False)
         else:
             read_engine = write_engine
+            side = create_engine(url, pool_size=SIDE_POOL_SIZE)
+        info = {SIDE_ENGINE: side} if side is not None else {}
         return cls(
             url=url,
             write_engine=write_engine,
             read_engine=read_engine,
-            writer=async_sessionmaker(write_engine, expire_on_commit=False),
-            reader=async_sessionmaker(read_engine, expire_on_commit=False),
+            writer=async_sessionmaker(write_engine, expire_on_commit=False, info=info),
+            reader=async_sessionmaker(read_engine, expire_on_commit=False, info=info),
+            side=side,
         )
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
+        if self.side is not None:
+            await self.side.dispose()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A unit of work for jobs and CLI commands: commit on success, roll back on error."""
         async with self.writer() as session, session.begin():
             yield session
+
+
+def side_engine(session: AsyncSession) -> AsyncEngine | None:
+    """The side pool of the session's database (PostgreSQL), or None (SQLite, or a session made
+    without ``Database``): then the caller does its side work inside its own transaction."""
+    engine = session.info.get(SIDE_ENGINE)
+    return engine if isinstance(engine, AsyncEngine) else None
 
 
 def _unavailable(exc: BaseException) -> bool:

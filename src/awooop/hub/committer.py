@@ -91,7 +91,7 @@ class _WriteConnection:
         if self._connection is None:
             self._connection = await self._db.write_engine.connect()
         self._last_used = now
-        return AsyncSession(bind=self._connection, expire_on_commit=False)
+        return AsyncSession(bind=self._connection, expire_on_commit=False, info=self._db.session_info)
 
     async def release(self, *, broken: bool = False) -> None:
         connection, self._connection = self._connection, None
