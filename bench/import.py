@@ -30,7 +30,7 @@ import orjson
 from awooop.core import migrate
 from awooop.core.db import Database
 from awooop.imports.formats import FORMATS
-from awooop.imports.job import Source, run_import
+from awooop.imports.job import BATCH_SIZE, Source, run_import
 from awooop.imports.reader import CountingReader
 from awooop.operators import projects
 
@@ -130,7 +130,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--records", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=BATCH_SIZE)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="awooop-import-bench-") as tmp:
         workdir = Path(tmp)
