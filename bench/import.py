@@ -21,6 +21,7 @@ import resource
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,12 @@ import orjson
 from awooop.core import migrate
 from awooop.core.db import Database
 from awooop.imports import service
+from awooop.imports.convert import record_row
+from awooop.imports.encode import SqliteEncoder, pg_records, sqlite_dialect
 from awooop.imports.formats import FORMATS
-from awooop.imports.job import BATCH_SIZE, Source, run_import
+from awooop.imports.job import BATCH_SIZE, Source, records_of, run_import
 from awooop.imports.reader import CountingReader
+from awooop.imports.records import ImportedRecord
 from awooop.operators import projects
 
 PG_ADMIN_DSN = os.environ.get("AWOOOP_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -157,6 +161,58 @@ async def timed_import(url: str, path: Path, batch: int, in_process: bool | None
     return elapsed, line
 
 
+def stage_budget(path: Path, records: int) -> None:
+    """CPU per record of each conversion stage, streaming as the job does (no database): each
+    stage is timed with the ones before it, the differences are the stages' own costs."""
+    fmt = FORMATS["alerta"]
+    dialect = sqlite_dialect()
+
+    def read() -> Iterator[Any]:
+        with path.open("rb") as raw:
+            for _, record in records_of(fmt, CountingReader(raw)):
+                yield record
+
+    def parse() -> Iterator[Any]:
+        for record in read():
+            yield from (p for p in fmt.parse(record) if isinstance(p, ImportedRecord))
+
+    def convert() -> Iterator[Any]:
+        for parsed in parse():
+            yield record_row(PROJECT, parsed)
+
+    def encode(encoder: Any) -> Callable[[], Iterator[Any]]:
+        def run() -> Iterator[Any]:
+            pending = []
+            for row in convert():
+                pending.append(row)
+                if len(pending) == BATCH_SIZE:
+                    yield from encoder(pending)
+                    pending = []
+            yield from encoder(pending)
+
+        return run
+
+    stages: list[tuple[str, Callable[[], Iterator[Any]]]] = [
+        ("read + decode JSON (ijson)", read),
+        ("format parse (alerta.parse)", parse),
+        ("convert: envelope, redaction, ids", convert),
+        ("encode for PostgreSQL COPY", encode(pg_records)),
+        ("encode for SQLite (instead)", encode(SqliteEncoder(dialect))),
+    ]
+    print(f"CPU µs per record, {records:,} records, best of 3 (own cost = difference to the stage it extends):")
+    costs: list[float] = []
+    for label, stage in stages:
+        best = float("inf")
+        for _ in range(3):
+            started = time.process_time()
+            for _ in stage():
+                pass
+            best = min(best, time.process_time() - started)
+        costs.append(best / records * 1e6)
+        extends = costs[min(len(costs) - 2, 2)] if len(costs) > 1 else 0.0  # both encoders extend convert
+        print(f"  {label:36s} {costs[-1] - extends:6.1f}  (cumulative {costs[-1]:6.1f})")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
@@ -165,11 +221,15 @@ async def main() -> None:
     parser.add_argument(
         "--in-process", action="store_true", help="convert in a thread of this process instead of a process"
     )
+    parser.add_argument("--stages", action="store_true", help="only the CPU budget of the conversion stages")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="awooop-import-bench-") as tmp:
         workdir = Path(tmp)
         answer = workdir / "history.json"
         write_answer(answer, args.records)
+        if args.stages:
+            stage_budget(answer, args.records)
+            return
         print(f"{args.db}: {answer.stat().st_size / 1e6:,.0f} MB answer, {args.records:,} records, batch {args.batch}")
         url, pg_name = await prepare(args.db, workdir)
         try:

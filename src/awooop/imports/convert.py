@@ -114,6 +114,7 @@ class _Memo:
     def __init__(self) -> None:
         self.texts: dict[str, dict[str, tuple[str, int]]] = {}
         self.maps: dict[str, dict[bytes, tuple[Any, int]]] = {}
+        self.rows: dict[tuple[Any, ...], tuple[Row, int]] = {}
 
     def text(self, field: str, value: str | None) -> tuple[str | None, int]:
         if not value:
@@ -149,19 +150,62 @@ _MEMO = _Memo()
 
 
 def _row_without_payload(record: ImportedRecord) -> Row:
-    """What ``build_envelope`` gives for an item without content, with memoised redaction."""
+    """What ``build_envelope`` gives for an item without content, with memoised redaction.
+
+    Every state change of an alert shares all of it but its link, correlation ids and time: the
+    rest is derived once per distinct (problem, stage) and copied (``_shared_part``).
+    """
+    memo = _MEMO
+    try:
+        key = (
+            record.provider,
+            record.stage,
+            record.alertname,
+            record.severity,
+            record.namespace,
+            record.target_resource,
+            record.fingerprint,
+            record.summary,
+            orjson.dumps(record.labels),
+            orjson.dumps(record.source_refs),
+        )
+    except TypeError:  # not JSON values (never from a parser): no memo
+        shared, hits = _shared_part(record)
+    else:
+        found = memo.rows.get(key)
+        if found is None:
+            if len(memo.rows) >= memo.LIMIT:
+                memo.rows.clear()
+            found = memo.rows[key] = _shared_part(record)
+        shared, hits = found
+    source_url, url_hits = memo.text("source_url", record.source_url)
+    row = dict(shared)
+    # Own copies of the mutable values: rows never share them.
+    row["labels"] = dict(shared["labels"])
+    row["source_refs"] = {
+        g: dict(refs) if isinstance(refs, dict) else refs for g, refs in shared["source_refs"].items()
+    }
+    row["source_url"] = source_url
+    row["has_redacted_content"] = hits + url_hits > 0
+    row["log_correlation"] = dict(record.log_correlation)
+    row["provider_ts"] = record.occurred_at
+    return row
+
+
+def _shared_part(record: ImportedRecord) -> tuple[Row, int]:
+    """The row of ``_row_without_payload`` but for link, correlation ids and time; and the
+    redaction hits in it."""
     memo = _MEMO
     alertname, name_hits = memo.text("alertname", record.alertname)
     namespace, namespace_hits = memo.text("namespace", record.namespace)
     target, target_hits = memo.text("target_resource", record.target_resource)
     summary, summary_hits = memo.text("summary", record.summary)
-    source_url, url_hits = memo.text("source_url", record.source_url)
     labels, label_hits = memo.mapping("labels", record.labels)
     refs, ref_hits = memo.mapping("source_refs", record.source_refs)
     alertname, namespace, target = fit_opt(alertname), fit_opt(namespace), fit_opt(target)
     fingerprint = fit_opt(record.fingerprint)
-    hits = name_hits + namespace_hits + target_hits + summary_hits + url_hits + label_hits + ref_hits
-    return {
+    hits = name_hits + namespace_hits + target_hits + summary_hits + label_hits + ref_hits
+    row = {
         "provider": record.provider,
         "channel_type": "alert",
         "stage": record.stage,
@@ -174,12 +218,12 @@ def _row_without_payload(record: ImportedRecord) -> Row:
             target_resource=target,
             summary=summary,
         ),
-        "has_redacted_content": hits > 0,
+        "has_redacted_content": None,  # with the link's hits, per row
         "redaction_version": REDACTION_VERSION,
-        "source_url": source_url,
+        "source_url": None,
         "source_refs": refs,
         "source_ref_count": sum(len(group) for group in record.source_refs.values()),
-        "log_correlation": dict(record.log_correlation),
+        "log_correlation": None,
         "alertname": alertname,
         "severity": record.severity,
         "namespace": namespace,
@@ -187,8 +231,9 @@ def _row_without_payload(record: ImportedRecord) -> Row:
         "fingerprint": fingerprint,
         "recurrence_key": recurrence_key(record.provider, fingerprint, alertname, namespace, target),
         "labels": labels,
-        "provider_ts": record.occurred_at,
+        "provider_ts": None,
     }
+    return row, hits
 
 
 def fit(value: str, limit: int) -> str:

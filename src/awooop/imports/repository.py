@@ -30,6 +30,7 @@ _SQLITE_INSERT = (
     f"INSERT INTO channel_events ({', '.join(COLUMNS)}) "  # noqa: S608 - our own columns
     f"VALUES ({', '.join('?' for _ in COLUMNS)}) ON CONFLICT DO NOTHING"
 )
+_SQLITE_CACHE = "PRAGMA cache_size = -65536"  # KiB: 64 MB
 _STAGE = "awooop_import_stage"
 _KINDS = dict(PG_COLUMNS)
 # Dropped at commit: nothing is left on a pooled connection, and a rolled-back batch takes its
@@ -56,6 +57,9 @@ async def insert_new(session: AsyncSession, records: Sequence[Encoded]) -> int:
         return 0
     conn = await session.connection()
     if conn.dialect.name == "sqlite":
+        # 15 indexes of a large table do not fit SQLite's default 2 MB page cache: each batch
+        # would read their pages again. The setting stays with this connection only.
+        await conn.exec_driver_sql(_SQLITE_CACHE)
         result = await conn.exec_driver_sql(_SQLITE_INSERT, list(records))
         return int(result.rowcount)  # executemany sums the rows changed; skipped rows count 0
     await conn.exec_driver_sql(_PG_STAGE)  # through SQLAlchemy: it opens the transaction
