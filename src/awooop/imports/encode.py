@@ -8,6 +8,7 @@ exactly what SQLAlchemy stores.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,10 +32,18 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+_values = operator.itemgetter(*COLUMNS)  # a row's values in column order, in one C call
+_PG_JSON_AT = tuple(index for index, name in enumerate(COLUMNS) if name in JSON_COLUMNS)
+
+
 def pg_records(rows: Sequence[dict[str, Any]]) -> list[Encoded]:
-    json_at = [name in JSON_COLUMNS for name in COLUMNS]
-    pairs = list(zip(COLUMNS, json_at, strict=True))
-    return [tuple(_json(row[name]) if is_json else row[name] for name, is_json in pairs) for row in rows]
+    encoded = []
+    for row in rows:
+        values = list(_values(row))
+        for index in _PG_JSON_AT:
+            values[index] = _json(values[index])
+        encoded.append(tuple(values))
+    return encoded
 
 
 class SqliteEncoder:
@@ -42,15 +51,16 @@ class SqliteEncoder:
 
     def __init__(self, dialect: Dialect) -> None:
         self.processors = [EVENTS.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in COLUMNS]
+        self._processed = tuple((index, p) for index, p in enumerate(self.processors) if p is not None)
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> list[Encoded]:
-        pairs = list(zip(COLUMNS, self.processors, strict=True))
         encoded = []
         for row in rows:
-            values = []
-            for name, process in pairs:
-                value = row[name]
-                values.append(process(value) if process is not None and value is not None else value)
+            values = list(_values(row))
+            for index, process in self._processed:
+                value = values[index]
+                if value is not None:
+                    values[index] = process(value)
             encoded.append(tuple(values))
         return encoded
 
