@@ -18,7 +18,7 @@ import gc
 import multiprocessing
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -221,13 +221,17 @@ async def _process_batches(
     stop = threading.Event()
     feeder = threading.Thread(target=_feed, args=(chunks_out, sources, stop), name="awooop-import-feed", daemon=True)
     feeder.start()
+    # The next batch is received while the loop stores this one, so the child converts up to two
+    # batches ahead instead of waiting for the insert.
+    receiving = asyncio.ensure_future(asyncio.to_thread(results_in.recv))
     try:
         while True:
             try:
-                kind, payload = await asyncio.to_thread(results_in.recv)
+                kind, payload = await receiving
             except EOFError:
                 raise RuntimeError("the import's converting process stopped") from None
             if kind == "batch":
+                receiving = asyncio.ensure_future(asyncio.to_thread(results_in.recv))
                 yield payload
             elif kind == "done":
                 return
@@ -238,9 +242,11 @@ async def _process_batches(
     finally:
         stop.set()
         if child.is_alive():
-            child.terminate()  # also unblocks the feeder: its pipe breaks
+            child.terminate()  # also unblocks the feeder (its pipe breaks) and the receiver (EOF)
         await asyncio.to_thread(child.join)
         await asyncio.to_thread(feeder.join)
+        with suppress(EOFError, OSError, RuntimeError, asyncio.CancelledError):
+            await receiving  # a receive still waiting ends with the child
         chunks_out.close()
         results_in.close()
 
