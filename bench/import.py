@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/import.py --db postgresql --records 200000
     .venv/bin/python bench/import.py --db sqlite --records 200000
+    .venv/bin/python bench/import.py --stages --records 50000     # CPU budget of the conversion
 
 Writes a synthetic ``GET /alerts/history`` answer (Prometheus-origin entries as Alerta 9 stores
 them: tags, attributes with links and trace ids, text; ~1 KB each; 2,000 distinct alerts firing
 and closing), creates a fresh migrated database, and times the import job in-process (streaming
 read, parse, envelope and redaction, batched inserts, one commit per batch), then a second run of
-the same file (every record skipped). Target (issue 19): ≥ 20,000 records/s on PostgreSQL and
-≥ 10,000 on SQLite. Figures are reported in docs/import.md.
+the same file (every record skipped); with the wall time of the inserts and the CPU per record of
+this process and of the converting process (``--in-process``: convert in a thread instead).
+Target (issue 19): ≥ 20,000 records/s on PostgreSQL and ≥ 10,000 on SQLite. Figures are reported in docs/import.md.
 """
 
 from __future__ import annotations
@@ -21,17 +23,23 @@ import resource
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import orjson
 
 from awooop.core import migrate
 from awooop.core.db import Database
+from awooop.imports import service
+from awooop.imports.convert import record_row
+from awooop.imports.encode import SqliteEncoder, pg_records, sqlite_dialect
 from awooop.imports.formats import FORMATS
-from awooop.imports.job import Source, run_import
+from awooop.imports.job import BATCH_SIZE, Source, records_of, run_import
 from awooop.imports.reader import CountingReader
+from awooop.imports.records import ImportedRecord
 from awooop.operators import projects
 
 PG_ADMIN_DSN = os.environ.get("AWOOOP_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -107,41 +115,129 @@ async def prepare(kind: str, workdir: Path) -> tuple[str, str | None]:
     return url, pg_name
 
 
-async def timed_import(url: str, path: Path, batch: int) -> tuple[float, str]:
+class StoreClock:
+    """Wall time spent in the job's batch inserts (the rest of the run is waiting for batches)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.original = service.store_rows
+
+    async def __call__(self, session: Any, records: Any) -> int:
+        started = time.perf_counter()
+        try:
+            return await self.original(session, records)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+async def timed_import(url: str, path: Path, batch: int, in_process: bool | None) -> tuple[float, str]:
     db = Database.connect(url, pool_size=2)
+    clock = StoreClock()
+    setattr(service, "store_rows", clock)  # noqa: B010 - timing the inserts from outside
+    cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         with path.open("rb") as raw:
             source = Source(path.name, CountingReader(raw), path.stat().st_size)
             started = time.perf_counter()
             summary = await run_import(
-                db, project_id=PROJECT, fmt=FORMATS["alerta"], sources=[source], batch_size=batch
+                db,
+                project_id=PROJECT,
+                fmt=FORMATS["alerta"],
+                sources=[source],
+                batch_size=batch,
+                in_process=in_process,
             )
             elapsed = time.perf_counter() - started
     finally:
+        setattr(service, "store_rows", clock.original)  # noqa: B010
         await db.dispose()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu[0].ru_utime
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - cpu[1].ru_utime
+    per = 1e6 / max(summary.read, 1)
     line = (
         f"{summary.read:,} records in {elapsed:.2f} s = {summary.read / elapsed:,.0f} records/s "
-        f"(imported {summary.imported:,}, skipped {summary.skipped:,}, refused {summary.refused})"
+        f"(imported {summary.imported:,}, skipped {summary.skipped:,}, refused {summary.refused})\n"
+        f"    inserts {clock.seconds:.2f} s wall = {summary.events / max(clock.seconds, 1e-9):,.0f} rows/s; "
+        f"CPU µs/record: this process {own * per:.0f}, converting process {child * per:.0f}"
     )
     return elapsed, line
+
+
+def stage_budget(path: Path, records: int) -> None:
+    """CPU per record of each conversion stage, streaming as the job does (no database): each
+    stage is timed with the ones before it, the differences are the stages' own costs."""
+    fmt = FORMATS["alerta"]
+    dialect = sqlite_dialect()
+
+    def read() -> Iterator[Any]:
+        with path.open("rb") as raw:
+            for _, record in records_of(fmt, CountingReader(raw)):
+                yield record
+
+    def parse() -> Iterator[Any]:
+        for record in read():
+            yield from (p for p in fmt.parse(record) if isinstance(p, ImportedRecord))
+
+    def convert() -> Iterator[Any]:
+        for parsed in parse():
+            yield record_row(PROJECT, parsed)
+
+    def encode(encoder: Any) -> Callable[[], Iterator[Any]]:
+        def run() -> Iterator[Any]:
+            pending = []
+            for row in convert():
+                pending.append(row)
+                if len(pending) == BATCH_SIZE:
+                    yield from encoder(pending)
+                    pending = []
+            yield from encoder(pending)
+
+        return run
+
+    stages: list[tuple[str, Callable[[], Iterator[Any]]]] = [
+        ("read + decode JSON (ijson)", read),
+        ("format parse (alerta.parse)", parse),
+        ("convert: envelope, redaction, ids", convert),
+        ("encode for PostgreSQL COPY", encode(pg_records)),
+        ("encode for SQLite (instead)", encode(SqliteEncoder(dialect))),
+    ]
+    print(f"CPU µs per record, {records:,} records, best of 3 (own cost = difference to the stage it extends):")
+    costs: list[float] = []
+    for label, stage in stages:
+        best = float("inf")
+        for _ in range(3):
+            started = time.process_time()
+            for _ in stage():
+                pass
+            best = min(best, time.process_time() - started)
+        costs.append(best / records * 1e6)
+        extends = costs[min(len(costs) - 2, 2)] if len(costs) > 1 else 0.0  # both encoders extend convert
+        print(f"  {label:36s} {costs[-1] - extends:6.1f}  (cumulative {costs[-1]:6.1f})")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--records", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=BATCH_SIZE)
+    parser.add_argument(
+        "--in-process", action="store_true", help="convert in a thread of this process instead of a process"
+    )
+    parser.add_argument("--stages", action="store_true", help="only the CPU budget of the conversion stages")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="awooop-import-bench-") as tmp:
         workdir = Path(tmp)
         answer = workdir / "history.json"
         write_answer(answer, args.records)
+        if args.stages:
+            stage_budget(answer, args.records)
+            return
         print(f"{args.db}: {answer.stat().st_size / 1e6:,.0f} MB answer, {args.records:,} records, batch {args.batch}")
         url, pg_name = await prepare(args.db, workdir)
         try:
-            _, first = await timed_import(url, answer, args.batch)
+            _, first = await timed_import(url, answer, args.batch, args.in_process or None)
             print(f"  first import:  {first}")
-            _, second = await timed_import(url, answer, args.batch)
+            _, second = await timed_import(url, answer, args.batch, args.in_process or None)
             print(f"  second import: {second}")
         finally:
             if pg_name is not None:

@@ -20,7 +20,7 @@ from awooop.core.clock import as_utc
 from awooop.imports import service
 from awooop.imports.export import export_lines
 from awooop.imports.formats import FORMATS
-from awooop.imports.job import Source, run_import
+from awooop.imports.job import BATCH_SIZE, Source, run_import
 from awooop.imports.reader import CountingReader, InvalidInput
 from awooop.imports.service import ImportSummary
 
@@ -96,7 +96,9 @@ def import_command(
     files: Annotated[list[str], typer.Argument(help="Files to read, or - for standard input", metavar="FILE…")],
     source_format: Annotated[From, typer.Option("--from", help="Format of the files")],
     project: Annotated[str, typer.Option("--project", help="Project the events go into")],
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=20000, help="Events per transaction")] = 2000,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=20000, help="Events per transaction")
+    ] = BATCH_SIZE,
 ) -> None:
     """Import history as events at their original times, marked imported, never routed.
 

@@ -2,9 +2,10 @@
 
 Both engines insert with a conflict clause that names no target, so it covers every unique index
 of ``channel_events``: ``uq_channel_events_origin`` (a record imported before) and
-``uq_channel_events_original`` (an exported event whose original already lives here). PostgreSQL
-takes one ``INSERT … SELECT FROM unnest(…)`` per batch (one array per column, binary-encoded by
-asyncpg); SQLite a multi-row ``INSERT … VALUES``.
+``uq_channel_events_original`` (an exported event whose original already lives here). A batch
+arrives encoded (``imports.encode``). PostgreSQL COPYs it into a temporary staging table (binary,
+no index, no WAL) and moves it with one ``INSERT … SELECT … ON CONFLICT DO NOTHING``; SQLite runs
+one prepared single-row ``INSERT`` over the whole batch (``executemany``, one C loop).
 """
 
 from __future__ import annotations
@@ -15,74 +16,58 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, Uuid, literal, select, tuple_
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.types import UTCDateTime
-from awooop.hub.repository import PG_COLUMNS, pg_arrays
+from awooop.hub.repository import PG_COLUMNS
+from awooop.imports.encode import COLUMNS, Encoded
 from awooop.models import ChannelEvent, Project
 
 EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
-COLUMNS: tuple[str, ...] = tuple(column.name for column in EVENTS.columns)
-# 36 columns x 400 rows stays below SQLite's 32,766 bind parameters.
-SQLITE_CHUNK = 400
 EXPORT_PAGE = 2000  # rows per keyset page of the export
 
-_SQLITE_ROW = "(" + ", ".join("?" for _ in COLUMNS) + ")"
-_SQLITE_HEAD = f"INSERT INTO channel_events ({', '.join(COLUMNS)}) VALUES "  # noqa: S608 - our own columns
-_SQLITE_TAIL = " ON CONFLICT DO NOTHING"
-_sqlite_processors: list[Any] | None = None
-
-
-def _sqlite_params(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> tuple[Any, ...]:
-    """Rows as one flat parameter tuple, each value through its column type's own bind processor
-    (exactly what SQLAlchemy stores), without the per-row overhead of compiled executemany."""
-    global _sqlite_processors  # noqa: PLW0603 - built once per process, for the one SQLite dialect
-    if _sqlite_processors is None:
-        _sqlite_processors = [EVENTS.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in COLUMNS]
-    pairs = list(zip(COLUMNS, _sqlite_processors, strict=True))
-    flat: list[Any] = []
-    for row in rows:
-        for name, process in pairs:
-            value = row[name]
-            flat.append(process(value) if process is not None and value is not None else value)
-    return tuple(flat)
-
-
-def _pg_insert() -> str:
-    names = ", ".join(name for name, _ in PG_COLUMNS)
-    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in PG_COLUMNS)
-    arrays = ", ".join(
-        f"${index}::{'text' if kind == 'jsonb' else kind}[]" for index, (_, kind) in enumerate(PG_COLUMNS, 1)
-    )
-    return (
-        f"INSERT INTO channel_events ({names}) SELECT {values} "  # noqa: S608 - our own column names
-        f"FROM unnest({arrays}) AS t({names}) ON CONFLICT DO NOTHING RETURNING id"
-    )
-
-
-_PG_INSERT = _pg_insert()
+_SQLITE_INSERT = (
+    f"INSERT INTO channel_events ({', '.join(COLUMNS)}) "  # noqa: S608 - our own columns
+    f"VALUES ({', '.join('?' for _ in COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+_SQLITE_CACHE = "PRAGMA cache_size = -65536"  # KiB: 64 MB
+_STAGE = "awooop_import_stage"
+_KINDS = dict(PG_COLUMNS)
+# Dropped at commit: nothing is left on a pooled connection, and a rolled-back batch takes its
+# staged rows along. JSON travels as text and is cast once, in the move.
+_PG_STAGE = (
+    f"CREATE TEMPORARY TABLE {_STAGE} ("
+    + ", ".join(f"{name} {'text' if _KINDS[name] == 'jsonb' else _KINDS[name]}" for name in COLUMNS)
+    + ") ON COMMIT DROP"
+)
+_PG_MOVE = (
+    f"INSERT INTO channel_events ({', '.join(COLUMNS)}) "  # noqa: S608 - our own columns
+    f"SELECT {', '.join(f'{name}::jsonb' if _KINDS[name] == 'jsonb' else name for name in COLUMNS)} "
+    f"FROM {_STAGE} ON CONFLICT DO NOTHING"
+)
 
 
 async def project_exists(session: AsyncSession, project_id: str) -> bool:
     return (await session.execute(select(Project.id).where(Project.id == project_id))).first() is not None
 
 
-async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows`` (every column present); returns how many went in (the rest were there)."""
-    if not rows:
+async def insert_new(session: AsyncSession, records: Sequence[Encoded]) -> int:
+    """Insert encoded ``records`` (``COLUMNS`` order); returns how many went in (the rest were there)."""
+    if not records:
         return 0
     conn = await session.connection()
     if conn.dialect.name == "sqlite":
-        inserted = 0
-        for start in range(0, len(rows), SQLITE_CHUNK):
-            chunk = rows[start : start + SQLITE_CHUNK]
-            sql = _SQLITE_HEAD + ", ".join([_SQLITE_ROW] * len(chunk)) + _SQLITE_TAIL
-            result = await conn.exec_driver_sql(sql, _sqlite_params(conn.dialect, chunk))
-            inserted += result.rowcount  # rows the conflict clause skipped are not counted
-        return inserted
-    result = await conn.exec_driver_sql(_PG_INSERT, tuple(pg_arrays(rows)))
-    return len(result.scalars().all())
+        # 15 indexes of a large table do not fit SQLite's default 2 MB page cache: each batch
+        # would read their pages again. The setting stays with this connection only.
+        await conn.exec_driver_sql(_SQLITE_CACHE)
+        result = await conn.exec_driver_sql(_SQLITE_INSERT, list(records))
+        return int(result.rowcount)  # executemany sums the rows changed; skipped rows count 0
+    await conn.exec_driver_sql(_PG_STAGE)  # through SQLAlchemy: it opens the transaction
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.copy_records_to_table(_STAGE, records=records, columns=COLUMNS)
+    status: str = await raw.execute(_PG_MOVE)  # "INSERT 0 <rows>"
+    return int(status.rsplit(" ", 1)[1])
 
 
 _EXPORT_COLUMNS = [EVENTS.c[name] for name in COLUMNS]

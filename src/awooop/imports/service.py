@@ -1,4 +1,4 @@
-"""Records → rows → stored events, in batches. ``convert`` is pure; ``store_rows`` flushes in
+"""Records → rows → stored events, in batches. ``convert`` is pure; ``store_rows`` inserts in
 the caller's transaction and never commits (the import job commits each batch)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from awooop.errors import NotFound
 from awooop.hub.service import replace_nul
 from awooop.imports import repository
 from awooop.imports.convert import Row, exported_row, record_row
+from awooop.imports.encode import Encoded
 from awooop.imports.formats import Format
 from awooop.imports.records import ExportedEvent, Ignored, ImportedRecord, RecordRefused
 
@@ -88,10 +89,10 @@ async def require_project(session: AsyncSession, project_id: str) -> None:
         raise NotFound(f"project {project_id} not found")
 
 
-async def store_rows(session: AsyncSession, rows: Sequence[Row]) -> int:
-    """Insert what is not there yet; returns how many were inserted. No routing, ever: imported
-    events open no incident, queue no run and notify nobody."""
-    return await repository.insert_new(session, rows)
+async def store_rows(session: AsyncSession, records: Sequence[Encoded]) -> int:
+    """Insert what is not there yet (rows encoded by ``imports.encode``); returns how many were
+    inserted. No routing, ever: imported events open no incident, queue no run and notify nobody."""
+    return await repository.insert_new(session, records)
 
 
 async def origins_of(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

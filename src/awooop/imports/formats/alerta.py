@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from awooop.hub.providers._common import correlation, http_url, severity_of
 from awooop.hub.providers._prometheus import TARGET_KEYS
 from awooop.hub.providers.base import Severity
@@ -115,6 +117,51 @@ def _severity(raw: str | None, labels: Mapping[str, str]) -> Severity | None:
     return severity_of(raw)
 
 
+class _Places:
+    """Labels and target by the fields they come from, bounded: every state change of an alert
+    repeats its tags, environment, group, origin, service and resource. The derivation is pure,
+    so a hit is exact; each record gets its own copy of the labels."""
+
+    LIMIT = 20_000
+
+    def __init__(self) -> None:
+        self.found: dict[bytes, tuple[dict[str, str], str | None]] = {}
+
+    def __call__(self, obj: dict[str, Any]) -> tuple[dict[str, str], str | None]:
+        try:
+            key = orjson.dumps([obj.get(name) for name in _PLACE_FIELDS])
+        except TypeError:  # not JSON values (never from a reader); derive without the memo
+            return _places(obj)
+        found = self.found.get(key)
+        if found is None:
+            if len(self.found) >= self.LIMIT:
+                self.found.clear()
+            found = self.found[key] = _places(obj)
+        return dict(found[0]), found[1]
+
+
+_PLACE_FIELDS = ("tags", "environment", "group", "origin", "service", "resource")
+
+
+def _places(obj: dict[str, Any]) -> tuple[dict[str, str], str | None]:
+    labels = tag_labels(obj.get("tags"))
+    for key in ("environment", "group", "origin"):
+        value = text(obj, key)
+        if value:
+            labels.setdefault(key, value)
+    services = [s for s in obj.get("service") or [] if isinstance(s, str) and s.strip()]
+    if services:
+        labels.setdefault("service", ",".join(services))
+    resource = text(obj, "resource")
+    target = resource if resource and resource not in _NOT_A_RESOURCE else None
+    if target is None:
+        target = next((labels[key] for key in TARGET_KEYS if labels.get(key)), None)
+    return labels, target
+
+
+_PLACES = _Places()
+
+
 def _record(
     obj: dict[str, Any],
     origin_id: str,
@@ -124,19 +171,8 @@ def _record(
     payload: SourcePayload | None,
     occurrences: int | None,
 ) -> ImportedRecord:
-    labels = tag_labels(obj.get("tags"))
-    for key in ("environment", "group", "origin"):
-        value = text(obj, key)
-        if value:
-            labels.setdefault(key, value)
-    services = [s for s in obj.get("service") or [] if isinstance(s, str) and s.strip()]
-    if services:
-        labels.setdefault("service", ",".join(services))
+    labels, target = _PLACES(obj)
     attributes = string_values(obj.get("attributes"))
-    resource = text(obj, "resource")
-    target = resource if resource and resource not in _NOT_A_RESOURCE else None
-    if target is None:
-        target = next((labels[key] for key in TARGET_KEYS if labels.get(key)), None)
     refs = {
         name: url
         for name, keys in _REF_ATTRIBUTES.items()

@@ -1,0 +1,87 @@
+"""The import job converts in a thread for small inputs and in a process for large ones: both
+store the same events, refuse the same records and stop the same way on a broken file."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from awooop.core.db import Database
+from awooop.imports.encode import COLUMNS, SqliteEncoder, sqlite_dialect
+from awooop.imports.formats import FORMATS
+from awooop.imports.job import Source, run_import
+from awooop.imports.reader import CountingReader, InvalidInput
+from awooop.imports.service import ImportSummary
+from tests.factories import Factory
+from tests.imports.helpers import LEGACY, events
+
+# Columns that differ between two imports of one file by design: fresh ids.
+_FRESH = {"id", "project_id"}
+
+
+async def _import(db: Database, project: str, name: str, *, in_process: bool, batch_size: int = 3) -> ImportSummary:
+    path = LEGACY / name if "/" not in name else Path(name)
+    fmt = FORMATS["opsgenie" if "opsgenie" in path.name else "alerta"]
+    with path.open("rb") as raw:
+        source = Source(path.name, CountingReader(raw), path.stat().st_size)
+        return await run_import(
+            db, project_id=project, fmt=fmt, sources=[source], batch_size=batch_size, in_process=in_process
+        )
+
+
+async def _stored(db: Database, project: str) -> list[dict[str, Any]]:
+    rows = [
+        {c: getattr(e, c) for c in e.__table__.columns.keys() if c not in _FRESH}  # noqa: SIM118 - a Table's columns
+        for e in await events(db, project)
+    ]
+    return sorted(rows, key=lambda row: row["origin_id"])
+
+
+@pytest.mark.parametrize("name", ["alerta_alerts_history.json", "alerta_alerts.json", "opsgenie_list_alerts.json"])
+async def test_the_converting_process_stores_what_the_thread_stores(
+    clean_db: Database, factory: Factory, name: str
+) -> None:
+    await factory.project("by-thread")
+    await factory.project("by-process")
+    in_thread = await _import(clean_db, "by-thread", name, in_process=True)
+    by_process = await _import(clean_db, "by-process", name, in_process=False)
+
+    assert by_process == in_thread
+    assert by_process.imported > 0
+    assert await _stored(clean_db, "by-process") == await _stored(clean_db, "by-thread")
+    again = await _import(clean_db, "by-process", name, in_process=False)
+    assert (again.imported, again.skipped) == (0, by_process.imported)
+
+
+async def test_a_broken_file_stops_the_converting_process_after_its_committed_batches(
+    clean_db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    await factory.project("acme")
+    whole = (LEGACY / "alerta_alerts_history.json").read_bytes()
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+
+    with pytest.raises(InvalidInput, match="invalid JSON"):
+        await _import(clean_db, "acme", str(cut), in_process=False, batch_size=1)
+    kept = await events(clean_db, "acme")
+    assert 0 < len(kept) < 10
+    rerun = await _import(clean_db, "acme", "alerta_alerts_history.json", in_process=False)
+    assert (rerun.imported, rerun.skipped) == (10 - len(kept), len(kept))
+
+
+async def test_the_converting_process_encodes_for_sqlite_as_the_application_engine_does(clean_db: Database) -> None:
+    if not clean_db.is_sqlite:
+        pytest.skip("SQLite's bind processors")
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(
+        id=uuid.UUID(int=7),
+        labels={"b": "2", "a": "1"},
+        source_refs={},
+        received_at=datetime(2026, 1, 1, 12, 30, 1, 5, tzinfo=UTC),
+        has_source_envelope=False,
+    )
+    assert SqliteEncoder(sqlite_dialect())([row]) == SqliteEncoder(clean_db.write_engine.dialect)([row])
