@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from awooop.core.db import Database
+from awooop.core.db import Database, create_engine
 from awooop.imports.encode import COLUMNS, SqliteEncoder, sqlite_dialect
 from awooop.imports.formats import FORMATS
 from awooop.imports.job import Source, run_import
@@ -73,9 +73,10 @@ async def test_a_broken_file_stops_the_converting_process_after_its_committed_ba
     assert (rerun.imported, rerun.skipped) == (10 - len(kept), len(kept))
 
 
-async def test_the_converting_process_encodes_for_sqlite_as_the_application_engine_does(clean_db: Database) -> None:
-    if not clean_db.is_sqlite:
-        pytest.skip("SQLite's bind processors")
+async def test_the_converting_process_encodes_for_sqlite_as_the_application_engine_does(tmp_path: Path) -> None:
+    # The application's own SQLite engine (its dialect, bind processors and JSON serialiser), on
+    # either test backend: creating it opens no connection.
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'encode.db'}")
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update(
         id=uuid.UUID(int=7),
@@ -84,4 +85,7 @@ async def test_the_converting_process_encodes_for_sqlite_as_the_application_engi
         received_at=datetime(2026, 1, 1, 12, 30, 1, 5, tzinfo=UTC),
         has_source_envelope=False,
     )
-    assert SqliteEncoder(sqlite_dialect())([row]) == SqliteEncoder(clean_db.write_engine.dialect)([row])
+    try:
+        assert SqliteEncoder(sqlite_dialect())([row]) == SqliteEncoder(engine.dialect)([row])
+    finally:
+        await engine.dispose()
