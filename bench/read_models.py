@@ -471,7 +471,7 @@ async def run_suite(db: Database, workload: Workload, repeat: int) -> list[Timin
             "work-item dry-run (rolled back)",
             300,
             partial(
-                workitems.fetch_recurrence_work_item_dry_run,
+                workitems.record_recurrence_work_item_dry_run,
                 projects=None,
                 work_item_id=work_item_id,
                 mode="auto",

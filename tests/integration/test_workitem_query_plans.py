@@ -126,10 +126,10 @@ async def run_everything(db: Database) -> None:
         await service.fetch_recurrence_work_item_preview(session, projects=None, work_item_id=work_item_id)
     async with db.writer() as session:
         await session.begin()
-        await service.fetch_recurrence_work_item_dry_run(
+        await service.record_recurrence_work_item_dry_run(
             session, projects=None, work_item_id=work_item_id, mode="auto", provider=None, limit=300, operator=OPERATOR
         )
-        await service.fetch_recurrence_work_item_handoff(
+        await service.record_recurrence_work_item_handoff(
             session,
             projects=("acme", "beta", "gamma"),
             work_item_id=work_item_id,

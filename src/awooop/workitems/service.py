@@ -44,10 +44,10 @@ __all__ = [
     "RecurrenceWorkItemHandoffKind",
     "RecurrenceWorkItemMode",
     "fetch_channel_event_dossier_recurrence",
-    "fetch_recurrence_work_item_dry_run",
-    "fetch_recurrence_work_item_handoff",
     "fetch_recurrence_work_item_history",
     "fetch_recurrence_work_item_preview",
+    "record_recurrence_work_item_dry_run",
+    "record_recurrence_work_item_handoff",
 ]
 
 
@@ -224,7 +224,7 @@ def _snapshot(prepared: _Prepared) -> dict[str, Any]:
     }
 
 
-async def fetch_recurrence_work_item_dry_run(
+async def record_recurrence_work_item_dry_run(
     session: AsyncSession,
     *,
     projects: Sequence[str] | None,
@@ -256,7 +256,7 @@ async def fetch_recurrence_work_item_dry_run(
     ).model_dump()
 
 
-async def fetch_recurrence_work_item_handoff(
+async def record_recurrence_work_item_handoff(
     session: AsyncSession,
     *,
     projects: Sequence[str] | None,

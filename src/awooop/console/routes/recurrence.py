@@ -117,7 +117,7 @@ async def dry_run(
     provider: ProviderFilter = "",
 ) -> HTMLResponse:
     # Computed on the read session; the write lock is taken only to append the record.
-    result = await service.fetch_recurrence_work_item_dry_run(
+    result = await service.record_recurrence_work_item_dry_run(
         reads,
         record_session=session,
         projects=console.projects,
@@ -144,7 +144,7 @@ async def handoff(
     mode: Mode = "auto",
     provider: ProviderFilter = "",
 ) -> HTMLResponse:
-    result = await service.fetch_recurrence_work_item_handoff(
+    result = await service.record_recurrence_work_item_handoff(
         reads,
         record_session=session,
         projects=console.projects,
