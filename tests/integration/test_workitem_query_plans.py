@@ -122,7 +122,7 @@ async def run_everything(db: Database) -> None:
         body = await service.fetch_channel_event_dossier_recurrence(
             session, projects=None, project_label="*", limit=300
         )
-        work_item_id = next(item["work_item"]["work_item_id"] for item in body["items"] if item["work_item"])
+        work_item_id = next(item.work_item["work_item_id"] for item in body.items if item.work_item)
         await service.fetch_recurrence_work_item_preview(session, projects=None, work_item_id=work_item_id)
     async with db.writer() as session:
         await session.begin()

@@ -55,7 +55,7 @@ async def get_event_dossier(
     run_id: Annotated[UUID | None, Query(description="Run ID可選")] = None,
     provider_event_id: Annotated[str | None, Query(description="provider_event_id可選")] = None,
     limit: Annotated[int, Query(ge=1, le=50, description="最多返回筆數")] = 20,
-) -> dict[str, Any]:
+) -> ChannelEventDossierResponse:
     return await service.fetch_channel_event_dossier(
         session,
         projects=operator.project_filter(project_id),
@@ -83,7 +83,7 @@ async def get_event_dossier_coverage(
         str | None, Query(description="provider可選如 sentry / signoz"), AfterValidator(checked_alert_provider)
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="最多納入統計筆數")] = 100,
-) -> dict[str, Any]:
+) -> ChannelEventDossierCoverageResponse:
     return await service.fetch_channel_event_dossier_coverage(
         session,
         projects=operator.project_filter(project_id),
@@ -141,7 +141,7 @@ async def get_provider_freshness(
             description="新鮮度門檻秒數(可選,預設 AWOOOP_FRESHNESS_LIMIT_SECONDS)",
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> ProviderFreshnessResponse:
     return await service.fetch_provider_freshness(
         session,
         projects=operator.project_filter(project_id),
@@ -166,7 +166,7 @@ async def list_recent_events(
     channel_type: Annotated[str | None, Query(description="通道類型(可選)"), AfterValidator(_channel_type)] = None,
     provider_prefix: Annotated[str | None, Query(description="provider_event_id 前綴(可選)")] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="最多返回筆數")] = 20,
-) -> dict[str, Any]:
+) -> RecentEventsResponse:
     return await service.list_recent_channel_events(
         session,
         projects=operator.project_filter(project_id),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator
@@ -65,7 +65,7 @@ async def get_event_dossier_recurrence(
     project_id: ProjectQuery = None,
     provider: ProviderQuery = None,
     limit: Annotated[int, Query(ge=1, le=300, description=LIMIT_DESCRIPTION)] = 100,
-) -> dict[str, Any]:
+) -> ChannelEventRecurrenceResponse:
     return await service.fetch_channel_event_dossier_recurrence(
         session,
         projects=operator.project_filter(project_id),
@@ -93,7 +93,7 @@ async def preview_event_recurrence_work_item(
     provider: ProviderQuery = None,
     mode: Annotated[RecurrenceWorkItemMode, Query(description="預覽模式")] = "auto",
     limit: Annotated[int, Query(ge=1, le=300, description=LIMIT_DESCRIPTION)] = 300,
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemPreviewResponse:
     return await service.fetch_recurrence_work_item_preview(
         session,
         projects=operator.project_filter(project_id),
@@ -115,7 +115,7 @@ async def preview_event_recurrence_work_item(
 )
 async def dry_run_event_recurrence_work_item(
     request: RecurrenceWorkItemDryRunRequest, operator: OperatorDep, session: ReadSessionDep, writes: SessionDep
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemDryRunResponse:
     _checked_body(request.project_id, request.provider)
     return await service.record_recurrence_work_item_dry_run(
         session,
@@ -140,7 +140,7 @@ async def dry_run_event_recurrence_work_item(
 )
 async def handoff_event_recurrence_work_item(
     request: RecurrenceWorkItemHandoffRequest, operator: OperatorDep, session: ReadSessionDep, writes: SessionDep
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemHandoffResponse:
     _checked_body(request.project_id, request.provider)
     return await service.record_recurrence_work_item_handoff(
         session,
@@ -171,7 +171,7 @@ async def get_event_recurrence_work_item_history(
     work_item_id: WorkItemQuery,
     project_id: ProjectQuery = None,
     limit: Annotated[int, Query(ge=1, le=200, description="最多返回筆數")] = 50,
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemHistoryResponse:
     return await service.fetch_recurrence_work_item_history(
         session, projects=operator.project_filter(project_id), work_item_id=work_item_id, limit=limit
     )
