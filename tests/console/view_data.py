@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from awooop.dossier.schemas import ChannelEventDossierCoverageResponse, ProviderFreshnessResponse
-from awooop.workitems.schemas import ChannelEventRecurrenceItem, ChannelEventRecurrenceSummary, RecurrenceWorkItemRead
+from awooop.workitems.classify import WorkItem, WorkItemStatus
+from awooop.workitems.schemas import ChannelEventRecurrenceItem, ChannelEventRecurrenceSummary
+from awooop.workitems.texts import phrase
 
 NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
 
@@ -60,8 +62,14 @@ def recurrence_summary(**fields: int) -> ChannelEventRecurrenceSummary:
     )
 
 
-def work_item(status: str, work_item_id: str) -> RecurrenceWorkItemRead:
-    return RecurrenceWorkItemRead.model_validate(
-        {"work_item_id": work_item_id, "project_id": "acme", "recurrence_key": "k:test", "status": status,
-         "status_reason": "", "title": "", "next_step": "", "priority": "P3"}
-    )  # fmt: skip
+def work_item(status: WorkItemStatus, work_item_id: str) -> WorkItem:
+    return WorkItem(
+        work_item_id=work_item_id,
+        project_id="acme",
+        recurrence_key="k:test",
+        status=status,
+        why=phrase("wi.reason.awaiting_approval"),
+        title=phrase("wi.title.once", what="A", n=1),
+        next_step="",
+        priority="P3",
+    )

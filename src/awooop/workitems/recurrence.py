@@ -7,7 +7,8 @@ Three steps, each a function of the previous step's immutable output:
    events, the runs linked to them, its latest live run, the matching playbook, its newest original
    firing. ``build_window`` and ``build_key_group`` read them in a fixed number of statements.
 2. **classification** (``classify_group``, pure): the status and, when the group is one, its work item.
-3. **item** (``build_item``, pure): the ``ChannelEventRecurrenceItem`` the API answers.
+3. **item** (``build_item``, pure): the ``ChannelEventRecurrenceItem`` the API answers, built when
+   asked for (``RecurrenceGroup.item()``).
 """
 
 from __future__ import annotations
@@ -26,22 +27,12 @@ from awooop.hub.envelope import work_item_id as build_work_item_id
 from awooop.retention.lifetime import compacted_original_firings
 from awooop.runs.playbooks import PlaybookSpec, match_playbook
 from awooop.workitems import classify, repository
+from awooop.workitems.classify import WorkItem
 from awooop.workitems.repository import LinkedRun, WindowEvent
 from awooop.workitems.schemas import ChannelEventRecurrenceItem, ChannelEventRecurrenceSummary, RecurrenceWorkItemRead
 
 HEARTBEAT_STAGE = "heartbeat"
 REF_KINDS = ("sentry", "signoz", "alert")
-# The work item as the seed's recurrence item carries it (an untyped dict there): these fields, in this order.
-SEED_WORK_ITEM_FIELDS = (
-    "work_item_id",
-    "project_id",
-    "recurrence_key",
-    "status",
-    "status_reason",
-    "title",
-    "next_step",
-    "priority",
-)
 
 Key = tuple[str, str]  # (project_id, recurrence_key)
 
@@ -249,12 +240,23 @@ async def gather_facts(
 # --- step 2: classification ----------------------------------------------------------------------------
 
 
+def read_work_item(work_item: WorkItem) -> RecurrenceWorkItemRead:
+    """The API model of a work item (built for the one a preview, dry-run or handoff shows)."""
+    return RecurrenceWorkItemRead(
+        **work_item.seed_fields(),
+        status_reason_key=work_item.why.key,
+        status_reason_params=dict(work_item.why.params),
+        title_key=work_item.title.key,
+        title_params=dict(work_item.title.params),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class GroupVerdict:
     """What classification made of the facts: the status, and the work item when the group is one."""
 
     classification: classify.Classification
-    work_item: RecurrenceWorkItemRead | None
+    work_item: WorkItem | None
 
     @property
     def status(self) -> classify.WorkItemStatus:
@@ -302,20 +304,15 @@ def classify_group(facts: RecurrenceFacts) -> GroupVerdict:
         recurrence_key=facts.recurrence_key,
         original_total=original_total,
     )
-    why = classification.why
-    work_item = RecurrenceWorkItemRead(
+    work_item = WorkItem(
         work_item_id=facts.work_item_id,
         project_id=facts.project_id,
         recurrence_key=facts.recurrence_key,
         status=status,
-        status_reason=why.english,
-        title=title.english,
+        why=classification.why,
+        title=title,
         next_step=classify.NEXT_STEPS[status],
         priority=classify.priority(latest.severity, status, original_total),
-        status_reason_key=why.key,
-        status_reason_params=dict(why.params),
-        title_key=title.key,
-        title_params=dict(title.params),
     )
     return GroupVerdict(classification, work_item)
 
@@ -402,12 +399,11 @@ def _event_totals(events: Sequence[WindowEvent]) -> _EventTotals:
     return totals
 
 
-def _seed_work_item(work_item: RecurrenceWorkItemRead | None, silence_id: uuid.UUID | None) -> dict[str, Any] | None:
-    """The work item as the seed's item carries it, saying ``silenced_by`` when a silence covered the
-    group's latest event."""
+def _seed_work_item(work_item: WorkItem | None, silence_id: uuid.UUID | None) -> dict[str, Any] | None:
+    """The item's work item, saying ``silenced_by`` when a silence covered the group's latest event."""
     if work_item is None:
         return None
-    fields = {name: getattr(work_item, name) for name in SEED_WORK_ITEM_FIELDS}
+    fields = work_item.seed_fields()
     return {**fields, "silenced_by": str(silence_id)} if silence_id is not None else fields
 
 
@@ -490,11 +486,14 @@ def _aged_out_item(facts: RecurrenceFacts, verdict: GroupVerdict) -> ChannelEven
 
 @dataclass(frozen=True, slots=True)
 class RecurrenceGroup:
-    """One group through all three steps."""
+    """One group through the first two steps; ``item()`` takes the third (on demand: the preview of one
+    work item builds the whole window but needs the item of one group)."""
 
     facts: RecurrenceFacts
     verdict: GroupVerdict
-    item: ChannelEventRecurrenceItem
+
+    def item(self) -> ChannelEventRecurrenceItem:
+        return build_item(self.facts, self.verdict)
 
     @property
     def project_id(self) -> str:
@@ -513,7 +512,7 @@ class RecurrenceGroup:
         return self.verdict.status
 
     @property
-    def work_item(self) -> RecurrenceWorkItemRead | None:
+    def work_item(self) -> WorkItem | None:
         return self.verdict.work_item
 
     @property
@@ -525,8 +524,7 @@ class RecurrenceGroup:
 
 
 def recurrence_group(facts: RecurrenceFacts) -> RecurrenceGroup:
-    verdict = classify_group(facts)
-    return RecurrenceGroup(facts, verdict, build_item(facts, verdict))
+    return RecurrenceGroup(facts, classify_group(facts))
 
 
 @dataclass(frozen=True, slots=True)

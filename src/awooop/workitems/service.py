@@ -23,6 +23,7 @@ from awooop.retention.lifetime import work_item_lifetime
 from awooop.workitems import classify, plans, preflight, proposal, recurrence, repository
 from awooop.workitems.classify import RecurrenceWorkItemHandoffKind, RecurrenceWorkItemMode, ResolvedWorkItemMode
 from awooop.workitems.schemas import (
+    ChannelEventRecurrenceItem,
     ChannelEventRecurrenceResponse,
     OperatorRef,
     PreflightCheck,
@@ -56,6 +57,7 @@ class _Prepared:
     """One work item with everything preview, dry-run and handoff show."""
 
     group: recurrence.RecurrenceGroup
+    item: ChannelEventRecurrenceItem
     work_item: RecurrenceWorkItemRead
     facts: preflight.PreflightFacts
     requested_mode: RecurrenceWorkItemMode
@@ -83,7 +85,7 @@ async def fetch_channel_event_dossier_recurrence(
     """Recurrence groups over the newest ``limit`` alert events; ``project_label`` is echoed as project_id."""
     window = await fetch_recurrence_window(session, projects=projects, provider=provider, limit=limit)
     return ChannelEventRecurrenceResponse(
-        project_id=project_label, limit=limit, summary=window.summary, items=[group.item for group in window.groups]
+        project_id=project_label, limit=limit, summary=window.summary, items=[group.item() for group in window.groups]
     )
 
 
@@ -95,7 +97,7 @@ async def _find_group(
     window = await recurrence.build_window(session, projects=projects, provider=provider, limit=limit)
     group = window.find(work_item_id)
     if group is not None and group.work_item is not None:
-        return group, group.work_item
+        return group, recurrence.read_work_item(group.work_item)
     resolved = await repository.resolve_work_item_key(session, projects=projects, work_item_id=work_item_id)
     if resolved is None:
         raise NotFound(NOT_FOUND, work_item_id=work_item_id)
@@ -105,7 +107,7 @@ async def _find_group(
     )
     if group.work_item is None:  # a key that never recurred (nor waits on a human) is no work item
         raise NotFound(NOT_FOUND, work_item_id=work_item_id)
-    return group, group.work_item
+    return group, recurrence.read_work_item(group.work_item)
 
 
 async def _lifetime(session: AsyncSession, project_id: str, recurrence_key: str) -> WorkItemLifetime:
@@ -133,7 +135,7 @@ async def _prepare(
     )
     checks = preflight.evaluate_checks(group, facts, resolved)
     lifetime = await _lifetime(session, group.project_id, group.recurrence_key)
-    return _Prepared(group, work_item, facts, mode, resolved, checks, now, lifetime)
+    return _Prepared(group, group.item(), work_item, facts, mode, resolved, checks, now, lifetime)
 
 
 def _preview(
@@ -151,7 +153,7 @@ def _preview(
         outcome=preflight.outcome_of(prepared.checks),
         checks=prepared.checks,
         playbook=preflight.matched_playbook(prepared.facts.playbook),
-        group=group.item,
+        group=prepared.item,
         evidence=preflight.evidence_of(prepared.facts),
         guarantees=WorkItemGuarantees(read_only=read_only, history_recorded=not read_only),
         provider=provider,
@@ -208,7 +210,7 @@ def _new_record(
 
 def _snapshot(prepared: _Prepared) -> dict[str, Any]:
     """The JSON part of a history record every kind shares: what the operator saw."""
-    item = prepared.group.item
+    item = prepared.item
     return {
         "work_item": prepared.work_item.model_dump(mode="json"),
         "checks": [check.model_dump(mode="json") for check in prepared.checks],
@@ -283,7 +285,7 @@ async def record_recurrence_work_item_handoff(
     if handoff_kind == "ticket_proposal":
         ticket = proposal.render_ticket_proposal(
             work_item=prepared.work_item,
-            group=group.item,
+            group=prepared.item,
             checks=prepared.checks,
             evidence=preview.evidence,
             based_on_id=str(based_on_id) if based_on_id else None,
@@ -291,7 +293,7 @@ async def record_recurrence_work_item_handoff(
     else:
         takeover = proposal.render_manual_takeover(
             work_item=prepared.work_item,
-            group=group.item,
+            group=prepared.item,
             checks=prepared.checks,
             operator_id=operator.operator_id,
             auth_method=operator.auth_method,

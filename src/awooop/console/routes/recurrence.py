@@ -68,7 +68,7 @@ async def recurrence_page(
     window = await service.fetch_recurrence_window(
         session, projects=console.projects, provider=provider or None, limit=WINDOW
     )
-    groups = [RecurrenceGroupRow(g.item, g.work_item, g.silenced_by, firing_times(g.events)) for g in window.groups]
+    groups = [RecurrenceGroupRow(g.item(), g.work_item, g.silenced_by, firing_times(g.events)) for g in window.groups]
     view = build_recurrence_view(
         window.summary,
         groups,

@@ -10,6 +10,7 @@ from typing import Any
 
 from awooop.console.views.charts import BarChart, bar_chart, bucket_times
 from awooop.console.views.dossier import SourceRef, correlation_pairs, flatten_refs
+from awooop.workitems.classify import WorkItem
 from awooop.workitems.schemas import (
     ChannelEventRecurrenceItem,
     ChannelEventRecurrenceSummary,
@@ -32,7 +33,7 @@ CHECK_MARK = {"pass": "✓", "warn": "!", "fail": "✗"}
 class GroupRow:
     item: ChannelEventRecurrenceItem
     spark: BarChart
-    work_item: RecurrenceWorkItemRead | None = None
+    work_item: WorkItem | None = None
     silenced_by: uuid.UUID | None = None  # the silence that covered the work item's latest event
 
     @property
@@ -67,7 +68,7 @@ class RecurrenceGroupRow:
     """What the page shows of one group: its item, its typed work item, and its original firings' times."""
 
     item: ChannelEventRecurrenceItem
-    work_item: RecurrenceWorkItemRead | None
+    work_item: WorkItem | None
     silenced_by: uuid.UUID | None
     firings: Sequence[object]
 
