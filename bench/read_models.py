@@ -406,10 +406,11 @@ class Timing:
 
 
 def _size(result: Any) -> int:
-    if isinstance(result, dict):
-        for key in ("items", "events", "providers", "checks"):
-            if key in result:
-                return len(result[key])
+    """Rows in a read model's answer (a service's response model)."""
+    for key in ("items", "events", "providers", "checks"):
+        rows = getattr(result, key, None)
+        if isinstance(rows, list):
+            return len(rows)
     return 0
 
 
@@ -435,9 +436,9 @@ async def pick_work_item(db: Database) -> str:
         body = await workitems.fetch_channel_event_dossier_recurrence(
             session, projects=None, project_label="*", limit=300
         )
-    for item in body["items"]:
-        if item["work_item"]:
-            work_item_id: str = item["work_item"]["work_item_id"]
+    for item in body.items:
+        if item.work_item:
+            work_item_id: str = item.work_item["work_item_id"]
             return work_item_id
     raise SystemExit("no work item in the newest 300 events: the workload should always produce some")
 
@@ -471,7 +472,7 @@ async def run_suite(db: Database, workload: Workload, repeat: int) -> list[Timin
             "work-item dry-run (rolled back)",
             300,
             partial(
-                workitems.fetch_recurrence_work_item_dry_run,
+                workitems.record_recurrence_work_item_dry_run,
                 projects=None,
                 work_item_id=work_item_id,
                 mode="auto",

@@ -117,13 +117,17 @@ async def test_status_moves_from_fresh_to_stale_and_never_is_never(factory: Fact
     await factory.project("acme")
     await record(clean_db, "acme", "generic", {"event_id": "e1", "title": "Disk full"}, received_at=NOW)
     async with clean_db.reader() as session:
-        at_once = await fetch_provider_freshness(session, projects=("acme",), limit_seconds=600, now=NOW)
-        edge = await fetch_provider_freshness(
-            session, projects=("acme",), limit_seconds=600, now=NOW + timedelta(seconds=600)
-        )
-        later = await fetch_provider_freshness(
-            session, projects=("acme",), limit_seconds=600, now=NOW + timedelta(seconds=601)
-        )
+        at_once = (await fetch_provider_freshness(session, projects=("acme",), limit_seconds=600, now=NOW)).model_dump()
+        edge = (
+            await fetch_provider_freshness(
+                session, projects=("acme",), limit_seconds=600, now=NOW + timedelta(seconds=600)
+            )
+        ).model_dump()
+        later = (
+            await fetch_provider_freshness(
+                session, projects=("acme",), limit_seconds=600, now=NOW + timedelta(seconds=601)
+            )
+        ).model_dump()
     assert _by_provider(at_once)["generic"]["status"] == "fresh"
     assert _by_provider(at_once)["generic"]["last_event_age_seconds"] == 0
     assert _by_provider(edge)["generic"]["status"] == "fresh"

@@ -14,7 +14,9 @@ from awooop.console.views.common import short_uuid
 from awooop.console.views.overview import RATE_RANGES, build_overview, rate_range
 from awooop.console.views.recurrence import GroupRow
 from awooop.console.views.runs import RunDetailView, build_runs_view
+from awooop.dossier.schemas import ChannelEventDossierSummary
 from awooop.runs.schemas import RunAlertLabel, RunDetailRead, RunPage, RunRead
+from tests.console.view_data import coverage_of, freshness_of, recurrence_item
 
 NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
 
@@ -101,7 +103,8 @@ def test_run_rows_name_the_alert_then_the_playbook() -> None:
 )
 def test_dossier_header_counts_agree_with_their_numbers(summary: dict[str, int], english: str) -> None:
     run = RunDetailRead(**_run().model_dump(), transitions=[], events=[], events_truncated=False, incident=None)
-    view = RunDetailView(run=run, timeline=[], dossier=[], dossier_summary=summary, awaiting_approval=False)
+    counts = ChannelEventDossierSummary(**summary)
+    view = RunDetailView(run=run, timeline=[], dossier=[], dossier_summary=counts, awaiting_approval=False)
     t = translator("en")
     assert " · ".join(t(key, n=n) for key, n in view.dossier_counts) == english
     assert all(key in catalog("zh-Hant") for key, _ in view.dossier_counts)
@@ -121,7 +124,7 @@ def test_week_range_buckets_four_hours_and_labels_days() -> None:
     assert rate_range("1y") == rate_range(None) == RATE_RANGES["24h"]  # unknown: the default
     starts = [NOW - timedelta(hours=4 * (41 - i)) for i in range(42)]
     rate = {"buckets": starts, "total": 3, "providers": [{"provider": "sentry", "counts": [1] * 3 + [0] * 39}]}
-    view = build_overview({"items": []}, {"summary": {}}, rate, week)
+    view = build_overview(freshness_of([]), coverage_of([]), rate, week)
     chart = view.rate_rows[0].chart
     assert len(chart.bars) == 42
     assert len(chart.ticks) == 7  # one a day
@@ -139,7 +142,7 @@ def test_every_rate_range_has_its_labels(language: str) -> None:
 
 def test_a_noisy_group_lists_its_newest_incidents_and_counts_the_rest() -> None:
     incidents = [f"INC-{n:06d}" for n in range(51, 31, -1)]
-    row = GroupRow({"incident_ids": incidents}, spark=bar_chart([], []))
+    row = GroupRow(recurrence_item(incident_ids=incidents), spark=bar_chart([], []))
     assert row.incidents == ["INC-000051", "INC-000050", "INC-000049"]
     assert row.incidents_more == 17
-    assert GroupRow({"incident_ids": None}, spark=bar_chart([], [])).incidents_more == 0
+    assert GroupRow(recurrence_item(incident_ids=[]), spark=bar_chart([], [])).incidents_more == 0

@@ -17,8 +17,16 @@ from awooop.console.views.common import format_age, safe_href, safe_next
 from awooop.console.views.dossier import correlation_pairs, flatten_refs, pretty_content
 from awooop.console.views.onboarding import intake_setup, pick_project
 from awooop.console.views.overview import build_overview
-from awooop.console.views.recurrence import build_recurrence_view, spark_window
+from awooop.console.views.recurrence import RecurrenceGroupRow, build_recurrence_view, spark_window
 from awooop.console.views.runs import recurrence_label
+from tests.console.view_data import (
+    coverage_of,
+    freshness_of,
+    recurrence_item,
+    recurrence_summary,
+    tile,
+    work_item,
+)
 
 NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
 
@@ -169,21 +177,16 @@ def test_bucket_times_counts_inside_the_window_only() -> None:
 
 
 def test_overview_puts_stale_providers_first_and_hides_silent_ones() -> None:
-    freshness = {
-        "limit_seconds": 900,
-        "checked_at": NOW,
-        "summary": {"fresh_total": 1, "stale_total": 1, "never_total": 1},
-        "items": [
-            {"project_id": "acme", "provider": "alertmanager", "channel_type": "alert", "status": "fresh",
-             "pipeline_status": "fresh", "last_event_at": NOW},
-            {"project_id": "acme", "provider": "sentry", "channel_type": "alert", "status": "stale",
-             "pipeline_status": "stale", "last_event_at": NOW - timedelta(hours=2)},
-            {"project_id": "acme", "provider": "telegram", "channel_type": "chat", "status": "never",
-             "pipeline_status": "never"},
+    freshness = freshness_of(
+        [
+            tile("acme", "alertmanager", "alert", "fresh", NOW),
+            tile("acme", "sentry", "alert", "stale", NOW - timedelta(hours=2)),
+            tile("acme", "telegram", "chat", "never"),
         ],
-    }  # fmt: skip
-    coverage = {"summary": {"source_count": 4, "source_envelope_total": 4, "with_source_refs_total": 3},
-                "providers": [{"provider": "alertmanager", "total": 4, "missing_source_refs_total": 1}]}  # fmt: skip
+        fresh_total=1, stale_total=1, never_total=1,
+    )  # fmt: skip
+    coverage = coverage_of([{"provider": "alertmanager", "total": 4, "missing_source_refs_total": 1}],
+                         source_count=4, source_envelope_total=4, with_source_refs_total=3)  # fmt: skip
     rate = {"buckets": [NOW - timedelta(hours=1), NOW], "total": 7, "since": NOW, "until": NOW,
             "providers": [{"provider": "alertmanager", "counts": [3, 4], "total": 7}]}  # fmt: skip
     view = build_overview(freshness, coverage, rate)
@@ -199,8 +202,8 @@ def test_overview_puts_stale_providers_first_and_hides_silent_ones() -> None:
 
 
 def test_overview_is_empty_only_when_nothing_ever_arrived() -> None:
-    freshness = {"items": [{"project_id": "p", "provider": "grafana", "status": "never", "pipeline_status": "never"}]}
-    view = build_overview(freshness, {"summary": {}, "providers": []}, {"providers": [], "buckets": []})
+    freshness = freshness_of([tile("p", "grafana", "alert", "never")])
+    view = build_overview(freshness, coverage_of([]), {"providers": [], "buckets": []})
     assert view.empty
     assert view.rate_rows == []
 
@@ -220,12 +223,13 @@ def test_dossier_refs_and_correlation_are_flattened_safely() -> None:
 
 
 def test_recurrence_view_filters_by_work_item_status_on_a_shared_axis() -> None:
+    gated = work_item("manual_gate", "wi_1")
     items = [
-        ({"alertname": "A", "work_item": {"status": "manual_gate", "work_item_id": "wi_1"}},
-         [NOW - timedelta(minutes=1), NOW - timedelta(minutes=30)]),
-        ({"alertname": "B", "work_item": None}, [NOW - timedelta(minutes=2)]),
+        RecurrenceGroupRow(recurrence_item(alertname="A", work_item={"status": "manual_gate", "work_item_id": "wi_1"}),
+                           gated, None, [NOW - timedelta(minutes=1), NOW - timedelta(minutes=30)]),
+        RecurrenceGroupRow(recurrence_item(alertname="B", work_item=None), None, None, [NOW - timedelta(minutes=2)]),
     ]  # fmt: skip
-    summary = {"manual_gate_group_total": 1}
+    summary = recurrence_summary(manual_gate_group_total=1)
     view = build_recurrence_view(
         summary, items, window_start=NOW - timedelta(hours=2), now=NOW, status="manual_gate", provider=None
     )

@@ -75,9 +75,9 @@ async def test_get_channel_event_hides_other_projects(factory: Factory, clean_db
     (stored,) = await record(clean_db, "acme", "generic", generic_body("g1"), received_at=NOW)
     async with clean_db.reader() as session:
         item = await get_channel_event(session, stored.event_id, projects=None)
-        assert item["provider_event_id"] == "g1"
-        assert item["source_refs"] == {}
-        assert (await get_channel_event(session, stored.event_id, projects=("acme",)))["event_id"] == stored.event_id
+        assert item.provider_event_id == "g1"
+        assert item.source_refs == {}
+        assert (await get_channel_event(session, stored.event_id, projects=("acme",))).event_id == stored.event_id
         with pytest.raises(NotFound):
             await get_channel_event(session, stored.event_id, projects=("beta",))
         with pytest.raises(NotFound):

@@ -122,14 +122,14 @@ async def run_everything(db: Database) -> None:
         body = await service.fetch_channel_event_dossier_recurrence(
             session, projects=None, project_label="*", limit=300
         )
-        work_item_id = next(item["work_item"]["work_item_id"] for item in body["items"] if item["work_item"])
+        work_item_id = next(item.work_item["work_item_id"] for item in body.items if item.work_item)
         await service.fetch_recurrence_work_item_preview(session, projects=None, work_item_id=work_item_id)
     async with db.writer() as session:
         await session.begin()
-        await service.fetch_recurrence_work_item_dry_run(
+        await service.record_recurrence_work_item_dry_run(
             session, projects=None, work_item_id=work_item_id, mode="auto", provider=None, limit=300, operator=OPERATOR
         )
-        await service.fetch_recurrence_work_item_handoff(
+        await service.record_recurrence_work_item_handoff(
             session,
             projects=("acme", "beta", "gamma"),
             work_item_id=work_item_id,

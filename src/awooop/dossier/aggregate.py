@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from awooop.dossier.schemas import (
+    ChannelEventDossierCoverageSummary,
+    ChannelEventDossierItem,
+    ChannelEventDossierSummary,
+    ChannelEventProviderCoverage,
+)
 from awooop.errors import BadRequest
 
 # Kinds of source refs the envelope groups links under (SPEC §3).
@@ -30,14 +36,13 @@ def prefix_bounds(prefix: str) -> tuple[str, str | None]:
     return prefix, stem[:-1] + chr(successor)
 
 
-def dossier_summary(events: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    rows = list(events)
-    return {
-        "source_count": len(rows),
-        "duplicate_total": sum(1 for row in rows if row["is_duplicate"]),
-        "redacted_total": sum(1 for row in rows if row["has_redacted_content"]),
-        "source_ref_total": sum(int(row["source_ref_count"] or 0) for row in rows),
-    }
+def dossier_summary(events: Sequence[ChannelEventDossierItem]) -> ChannelEventDossierSummary:
+    return ChannelEventDossierSummary(
+        source_count=len(events),
+        duplicate_total=sum(1 for event in events if event.is_duplicate),
+        redacted_total=sum(1 for event in events if event.has_redacted_content),
+        source_ref_total=sum(event.source_ref_count for event in events),
+    )
 
 
 def _has_refs(source_refs: Any, kind: str) -> bool:
@@ -69,20 +74,40 @@ class _Totals:
         if self.latest is None or received_at > self.latest:
             self.latest = received_at
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "duplicate_total": self.duplicate,
-            "redacted_total": self.redacted,
-            "source_ref_total": self.refs,
-            "missing_source_refs_total": self.missing_refs,
-            "sentry_ref_total": self.sentry,
-            "signoz_ref_total": self.signoz,
-            "alert_ref_total": self.alert,
-            "latest_received_at": self.latest,
-        }
+    def provider_row(self, provider: str) -> ChannelEventProviderCoverage:
+        return ChannelEventProviderCoverage(
+            provider=provider,
+            total=self.total,
+            duplicate_total=self.duplicate,
+            redacted_total=self.redacted,
+            source_ref_total=self.refs,
+            missing_source_refs_total=self.missing_refs,
+            sentry_ref_total=self.sentry,
+            signoz_ref_total=self.signoz,
+            alert_ref_total=self.alert,
+            latest_received_at=self.latest,
+        )
+
+    def summary(self, envelopes: int) -> ChannelEventDossierCoverageSummary:
+        return ChannelEventDossierCoverageSummary(
+            source_count=self.total,
+            source_envelope_total=envelopes,
+            missing_source_envelope_total=self.total - envelopes,
+            with_source_refs_total=self.total - self.missing_refs,
+            missing_source_refs_total=self.missing_refs,
+            duplicate_total=self.duplicate,
+            redacted_total=self.redacted,
+            source_ref_total=self.refs,
+            sentry_ref_total=self.sentry,
+            signoz_ref_total=self.signoz,
+            alert_ref_total=self.alert,
+            latest_received_at=self.latest,
+        )
 
 
-def coverage(rows: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def coverage(
+    rows: Iterable[Mapping[str, Any]],
+) -> tuple[ChannelEventDossierCoverageSummary, list[ChannelEventProviderCoverage]]:
     """(summary, per-provider rows sorted by provider) over the sampled events."""
     overall = _Totals()
     envelopes = 0
@@ -91,14 +116,4 @@ def coverage(rows: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], list[di
         overall.add(row)
         envelopes += bool(row["has_source_envelope"])
         by_provider.setdefault(row["provider"] or UNKNOWN_PROVIDER, _Totals()).add(row)
-    summary = {
-        "source_count": overall.total,
-        "source_envelope_total": envelopes,
-        "missing_source_envelope_total": overall.total - envelopes,
-        "with_source_refs_total": overall.total - overall.missing_refs,
-        **overall.as_dict(),
-    }
-    providers = [
-        {"provider": name, "total": totals.total, **totals.as_dict()} for name, totals in sorted(by_provider.items())
-    ]
-    return summary, providers
+    return overall.summary(envelopes), [totals.provider_row(name) for name, totals in sorted(by_provider.items())]

@@ -12,6 +12,7 @@ from pydantic import AfterValidator
 
 from awooop.deps import OperatorDep, ReadSessionDep, SessionDep, SettingsDep
 from awooop.dossier import service
+from awooop.dossier.queries import ProjectQuery, checked_alert_provider
 from awooop.dossier.schemas import (
     ChannelEventDossierCoverageResponse,
     ChannelEventDossierResponse,
@@ -20,8 +21,6 @@ from awooop.dossier.schemas import (
     SourceProviderHeartbeatRequest,
     SourceProviderHeartbeatResponse,
 )
-from awooop.hub.providers import ALERT_PROVIDERS
-from awooop.operators.principal import PROJECT_ID_RE
 
 router = APIRouter()
 
@@ -29,25 +28,10 @@ CHANNEL_TYPES = ("alert", "chat")
 MAX_FRESHNESS_LIMIT_SECONDS = 30 * 24 * 3600
 
 
-def _project_id(value: str | None) -> str | None:
-    if value is not None and not PROJECT_ID_RE.fullmatch(value):
-        raise ValueError("project_id must match ^[a-z0-9][a-z0-9_-]{0,63}$")
-    return value
-
-
 def _channel_type(value: str | None) -> str | None:
     if value is not None and value not in CHANNEL_TYPES:
         raise ValueError(f"channel_type must be one of {', '.join(CHANNEL_TYPES)}")
     return value
-
-
-def _alert_provider(value: str | None) -> str | None:
-    if value is not None and value not in ALERT_PROVIDERS:
-        raise ValueError(f"provider must be an alert provider: one of {', '.join(ALERT_PROVIDERS)}")
-    return value
-
-
-ProjectQuery = Annotated[str | None, Query(description="租戶 ID可選"), AfterValidator(_project_id)]
 
 
 def _label(project_id: str | None) -> str:
@@ -71,7 +55,7 @@ async def get_event_dossier(
     run_id: Annotated[UUID | None, Query(description="Run ID可選")] = None,
     provider_event_id: Annotated[str | None, Query(description="provider_event_id可選")] = None,
     limit: Annotated[int, Query(ge=1, le=50, description="最多返回筆數")] = 20,
-) -> dict[str, Any]:
+) -> ChannelEventDossierResponse:
     return await service.fetch_channel_event_dossier(
         session,
         projects=operator.project_filter(project_id),
@@ -96,10 +80,10 @@ async def get_event_dossier_coverage(
     operator: OperatorDep,
     project_id: ProjectQuery = None,
     provider: Annotated[
-        str | None, Query(description="provider可選如 sentry / signoz"), AfterValidator(_alert_provider)
+        str | None, Query(description="provider可選如 sentry / signoz"), AfterValidator(checked_alert_provider)
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="最多納入統計筆數")] = 100,
-) -> dict[str, Any]:
+) -> ChannelEventDossierCoverageResponse:
     return await service.fetch_channel_event_dossier_coverage(
         session,
         projects=operator.project_filter(project_id),
@@ -157,7 +141,7 @@ async def get_provider_freshness(
             description="新鮮度門檻秒數(可選,預設 AWOOOP_FRESHNESS_LIMIT_SECONDS)",
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> ProviderFreshnessResponse:
     return await service.fetch_provider_freshness(
         session,
         projects=operator.project_filter(project_id),
@@ -182,7 +166,7 @@ async def list_recent_events(
     channel_type: Annotated[str | None, Query(description="通道類型(可選)"), AfterValidator(_channel_type)] = None,
     provider_prefix: Annotated[str | None, Query(description="provider_event_id 前綴(可選)")] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="最多返回筆數")] = 20,
-) -> dict[str, Any]:
+) -> RecentEventsResponse:
     return await service.list_recent_channel_events(
         session,
         projects=operator.project_filter(project_id),

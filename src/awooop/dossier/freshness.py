@@ -13,15 +13,17 @@ so the cost depends on the number of projects, never on the number of events.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.clock import utcnow
 from awooop.dossier import repository
+from awooop.dossier.schemas import ProviderFreshnessItem, ProviderFreshnessResponse, ProviderFreshnessSummary
 from awooop.errors import BadRequest, NotFound
 from awooop.hub.providers import HEARTBEAT_STAGE, PROVIDERS, Stage
 from awooop.operators.principal import ALL_PROJECTS
@@ -84,26 +86,33 @@ async def collect_freshness(session: AsyncSession, project_ids: Sequence[str]) -
     return found
 
 
-def _item(entry: ProviderFreshness, now: datetime, limit_seconds: int) -> dict[str, Any]:
-    return {
-        "project_id": entry.project_id,
-        "provider": entry.provider,
-        "channel_type": entry.channel_type,
-        "status": verdict(entry.last_event_at, now, limit_seconds),
-        "last_event_at": entry.last_event_at,
-        "last_event_age_seconds": age_seconds(entry.last_event_at, now),
-        "pipeline_status": verdict(entry.last_intake_at, now, limit_seconds),
-        "last_heartbeat_at": entry.last_heartbeat_at,
-        "last_heartbeat_age_seconds": age_seconds(entry.last_heartbeat_at, now),
-    }
+def _item(entry: ProviderFreshness, now: datetime, limit_seconds: int) -> ProviderFreshnessItem:
+    return ProviderFreshnessItem(
+        project_id=entry.project_id,
+        provider=entry.provider,
+        channel_type=entry.channel_type,
+        status=verdict(entry.last_event_at, now, limit_seconds),
+        last_event_at=entry.last_event_at,
+        last_event_age_seconds=age_seconds(entry.last_event_at, now),
+        pipeline_status=verdict(entry.last_intake_at, now, limit_seconds),
+        last_heartbeat_at=entry.last_heartbeat_at,
+        last_heartbeat_age_seconds=age_seconds(entry.last_heartbeat_at, now),
+    )
 
 
-def _summary(items: Sequence[dict[str, Any]], project_total: int) -> dict[str, int]:
-    summary = {"project_total": project_total, "provider_total": len(items)}
-    for status in get_args(Status):
-        summary[f"{status}_total"] = sum(1 for item in items if item["status"] == status)
-        summary[f"pipeline_{status}_total"] = sum(1 for item in items if item["pipeline_status"] == status)
-    return summary
+def _summary(items: Sequence[ProviderFreshnessItem], project_total: int) -> ProviderFreshnessSummary:
+    statuses = Counter(item.status for item in items)
+    pipeline = Counter(item.pipeline_status for item in items)
+    return ProviderFreshnessSummary(
+        project_total=project_total,
+        provider_total=len(items),
+        fresh_total=statuses["fresh"],
+        stale_total=statuses["stale"],
+        never_total=statuses["never"],
+        pipeline_fresh_total=pipeline["fresh"],
+        pipeline_stale_total=pipeline["stale"],
+        pipeline_never_total=pipeline["never"],
+    )
 
 
 async def fetch_provider_freshness(
@@ -113,7 +122,7 @@ async def fetch_provider_freshness(
     limit_seconds: int,
     now: datetime | None = None,
     project_label: str = ALL_PROJECTS_LABEL,
-) -> dict[str, Any]:
+) -> ProviderFreshnessResponse:
     """Freshness of every provider of every existing project in ``projects`` (None: all).
 
     ``project_label`` is the requested project (echoed as ``project_id``; 404 when it does not
@@ -127,10 +136,10 @@ async def fetch_provider_freshness(
     checked_at = now or utcnow()
     entries = await collect_freshness(session, project_ids)
     items = [_item(entry, checked_at, limit_seconds) for entry in entries]
-    return {
-        "project_id": project_label,
-        "limit_seconds": limit_seconds,
-        "checked_at": checked_at,
-        "summary": _summary(items, len(project_ids)),
-        "items": items,
-    }
+    return ProviderFreshnessResponse(
+        project_id=project_label,
+        limit_seconds=limit_seconds,
+        checked_at=checked_at,
+        summary=_summary(items, len(project_ids)),
+        items=items,
+    )

@@ -31,6 +31,14 @@ class ChannelEventItem(BaseModel):
     received_at: datetime
 
 
+class ChannelEventListItem(ChannelEventItem):
+    """Ours, for the console's events list: an item with its provider, stage and the original of a duplicate."""
+
+    provider: str | None
+    stage: str
+    duplicate_of: UUID | None
+
+
 class RecentEventsResponse(BaseModel):
     events: list[ChannelEventItem]
     total: int

@@ -24,6 +24,14 @@ from awooop.dossier.repository import (
     RECENT_COLUMNS,
     EventCriteria,
 )
+from awooop.dossier.schemas import (
+    ChannelEventDossierCoverageResponse,
+    ChannelEventDossierItem,
+    ChannelEventDossierResponse,
+    ChannelEventItem,
+    ChannelEventListItem,
+    RecentEventsResponse,
+)
 from awooop.errors import NotFound
 from awooop.hub.providers import HEARTBEAT_STAGE
 
@@ -43,40 +51,62 @@ __all__ = [
 ]
 
 
-def _recent_item(row: Row[Any]) -> dict[str, Any]:
-    return {
-        "event_id": row.id,
-        "project_id": row.project_id,
-        "channel_type": row.channel_type,
-        "provider_event_id": row.provider_event_id,
-        "channel_chat_id": row.channel_chat_id,
-        "content_preview": row.content_preview,
-        "is_duplicate": row.is_duplicate,
-        "received_at": row.received_at,
-    }
+def _recent_item(row: Row[Any]) -> ChannelEventItem:
+    return ChannelEventItem(
+        event_id=row.id,
+        project_id=row.project_id,
+        channel_type=row.channel_type,
+        provider_event_id=row.provider_event_id,
+        channel_chat_id=row.channel_chat_id,
+        content_preview=row.content_preview,
+        is_duplicate=row.is_duplicate,
+        received_at=row.received_at,
+    )
 
 
-def _dossier_item(row: Row[Any]) -> dict[str, Any]:
-    return {
-        **_recent_item(row),
-        "provider": row.provider,
-        "stage": row.stage,
-        "content_redacted": row.content_redacted,
-        "has_redacted_content": row.has_redacted_content,
-        "redaction_version": row.redaction_version,
-        "source_url": row.source_url,
-        "content_sha256": row.content_sha256,
-        "content_length": row.content_length,
-        "source_refs": dict(row.source_refs or {}),
-        "source_ref_count": row.source_ref_count,
-        "log_correlation": dict(row.log_correlation or {}),
-        "alertname": row.alertname,
-        "severity": row.severity,
-        "namespace": row.namespace,
-        "target_resource": row.target_resource,
-        "fingerprint": row.fingerprint,
-        "provider_ts": row.provider_ts,
-    }
+def _listed_item(row: Row[Any]) -> ChannelEventListItem:
+    return ChannelEventListItem(
+        event_id=row.id,
+        project_id=row.project_id,
+        channel_type=row.channel_type,
+        provider_event_id=row.provider_event_id,
+        channel_chat_id=row.channel_chat_id,
+        content_preview=row.content_preview,
+        is_duplicate=row.is_duplicate,
+        received_at=row.received_at,
+        provider=row.provider,
+        stage=row.stage,
+        duplicate_of=row.duplicate_of,
+    )
+
+
+def _dossier_item(row: Row[Any]) -> ChannelEventDossierItem:
+    return ChannelEventDossierItem(
+        event_id=row.id,
+        project_id=row.project_id,
+        channel_type=row.channel_type,
+        provider=row.provider,
+        stage=row.stage,
+        provider_event_id=row.provider_event_id,
+        content_preview=row.content_preview,
+        content_redacted=row.content_redacted,
+        has_redacted_content=row.has_redacted_content,
+        redaction_version=row.redaction_version,
+        source_url=row.source_url,
+        content_sha256=row.content_sha256,
+        content_length=row.content_length,
+        source_refs=dict(row.source_refs or {}),
+        source_ref_count=row.source_ref_count,
+        log_correlation=dict(row.log_correlation or {}),
+        alertname=row.alertname,
+        severity=row.severity,
+        namespace=row.namespace,
+        target_resource=row.target_resource,
+        fingerprint=row.fingerprint,
+        is_duplicate=row.is_duplicate,
+        provider_ts=row.provider_ts,
+        received_at=row.received_at,
+    )
 
 
 async def list_recent_channel_events(
@@ -86,7 +116,7 @@ async def list_recent_channel_events(
     channel_type: str | None = None,
     provider_prefix: str | None = None,
     limit: int = 20,
-) -> dict[str, Any]:
+) -> RecentEventsResponse:
     """Newest first; ``provider_prefix`` matches the start of provider_event_id literally."""
     criteria = EventCriteria(
         channel_type=channel_type,
@@ -94,7 +124,7 @@ async def list_recent_channel_events(
     )
     rows = await repository.newest_events(session, RECENT_COLUMNS, criteria, projects, limit)
     events = [_recent_item(row) for row in rows]
-    return {"events": events, "total": len(events), "limit": limit}
+    return RecentEventsResponse(events=events, total=len(events), limit=limit)
 
 
 async def list_events(
@@ -107,7 +137,7 @@ async def list_events(
     provider_event_id_prefix: str | None = None,
     is_duplicate: bool | None = None,
     limit: int = 50,
-) -> list[dict[str, Any]]:
+) -> list[ChannelEventListItem]:
     """The console's events list: newest first, with provider, stage and the original of a duplicate."""
     criteria = EventCriteria(
         channel_type=channel_type,
@@ -117,10 +147,7 @@ async def list_events(
         prefix_bounds=aggregate.prefix_bounds(provider_event_id_prefix) if provider_event_id_prefix else None,
     )
     rows = await repository.newest_events(session, EVENT_LIST_COLUMNS, criteria, projects, limit)
-    return [
-        {**_recent_item(row), "provider": row.provider, "stage": row.stage, "duplicate_of": row.duplicate_of}
-        for row in rows
-    ]
+    return [_listed_item(row) for row in rows]
 
 
 async def fetch_channel_event_dossier(
@@ -130,18 +157,15 @@ async def fetch_channel_event_dossier(
     run_id: uuid.UUID | None = None,
     provider_event_id: str | None = None,
     limit: int = 20,
-) -> dict[str, Any]:
+) -> ChannelEventDossierResponse:
     """Source envelopes, newest first: of the events linked to ``run_id`` and/or with exactly
     ``provider_event_id`` (the original and its duplicates); without filters, the newest events."""
     criteria = EventCriteria(run_id=run_id, provider_event_id=provider_event_id)
     rows = await repository.newest_events(session, DOSSIER_COLUMNS, criteria, projects, limit)
     events = [_dossier_item(row) for row in rows]
-    return {
-        "events": events,
-        "total": len(events),
-        "limit": limit,
-        "summary": aggregate.dossier_summary(events),
-    }
+    return ChannelEventDossierResponse(
+        events=events, total=len(events), limit=limit, summary=aggregate.dossier_summary(events)
+    )
 
 
 async def fetch_channel_event_dossier_coverage(
@@ -151,7 +175,7 @@ async def fetch_channel_event_dossier_coverage(
     project_label: str,
     provider: str | None = None,
     limit: int = 100,
-) -> dict[str, Any]:
+) -> ChannelEventDossierCoverageResponse:
     """Envelope and source-ref coverage over the newest ``limit`` real alert events.
 
     Synthetic heartbeats are left out of every figure: they always carry refs of their own making
@@ -163,12 +187,14 @@ async def fetch_channel_event_dossier_coverage(
     criteria = EventCriteria(channel_type="alert", provider=provider, exclude_stage=HEARTBEAT_STAGE)
     rows = await repository.newest_events(session, COVERAGE_COLUMNS, criteria, projects, limit)
     summary, providers = aggregate.coverage(dict(row._mapping) for row in rows)
-    return {"project_id": project_label, "limit": limit, "summary": summary, "providers": providers}
+    return ChannelEventDossierCoverageResponse(
+        project_id=project_label, limit=limit, summary=summary, providers=providers
+    )
 
 
 async def get_channel_event(
     session: AsyncSession, event_id: uuid.UUID, *, projects: Collection[str] | None
-) -> dict[str, Any]:
+) -> ChannelEventDossierItem:
     """One dossier item. An event outside the caller's projects is reported as not found."""
     row = await repository.get_event(session, event_id)
     if row is None or (projects is not None and row.project_id not in projects):

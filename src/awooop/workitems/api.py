@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator
 
 from awooop.deps import OperatorDep, ReadSessionDep, SessionDep
+from awooop.dossier.queries import ProjectQuery, checked_alert_provider, checked_project_id
 from awooop.errors import SchemaMismatch
-from awooop.hub.providers import ALERT_PROVIDERS
-from awooop.operators.principal import ALL_PROJECTS, PROJECT_ID_RE
+from awooop.operators.principal import ALL_PROJECTS
 from awooop.workitems import service
 from awooop.workitems.classify import RecurrenceWorkItemMode
 from awooop.workitems.schemas import (
@@ -26,35 +26,25 @@ from awooop.workitems.schemas import (
 router = APIRouter()
 
 LIMIT_DESCRIPTION = "最多納入統計筆數"
-PROJECT_ERROR = "project_id must match ^[a-z0-9][a-z0-9_-]{0,63}$"
-PROVIDER_ERROR = f"provider must be an alert provider: one of {', '.join(ALERT_PROVIDERS)}"
-
-
-def _project_id(value: str | None) -> str | None:
-    if value is not None and not PROJECT_ID_RE.fullmatch(value):
-        raise ValueError(PROJECT_ERROR)
-    return value
-
-
-def _alert_provider(value: str | None) -> str | None:
-    if value is not None and value not in ALERT_PROVIDERS:
-        raise ValueError(PROVIDER_ERROR)
-    return value
 
 
 def _checked_body(project_id: str | None, provider: str | None) -> None:
-    """The seed's request models take any string; refuse what can only ever match nothing (422, named)."""
-    if project_id is not None and not PROJECT_ID_RE.fullmatch(project_id):
-        raise SchemaMismatch(f"project_id: {PROJECT_ERROR}", field="project_id")
-    if provider is not None and provider not in ALERT_PROVIDERS:
-        raise SchemaMismatch(f"provider: {PROVIDER_ERROR}", field="provider")
+    """The seed's request models take any string; refuse what can only ever match nothing (422, named),
+    with the query parameters' checks."""
+    for name, value, check in (
+        ("project_id", project_id, checked_project_id),
+        ("provider", provider, checked_alert_provider),
+    ):
+        try:
+            check(value)
+        except ValueError as error:
+            raise SchemaMismatch(f"{name}: {error}", field=name) from None
 
 
-ProjectQuery = Annotated[str | None, Query(description="租戶 ID可選"), AfterValidator(_project_id)]
 ProviderQuery = Annotated[
     str | None,
     Query(description="provider可選如 alertmanager / sentry / signoz"),
-    AfterValidator(_alert_provider),
+    AfterValidator(checked_alert_provider),
 ]
 WorkItemQuery = Annotated[str, Query(min_length=1, description="recurrence work_item_id")]
 
@@ -75,7 +65,7 @@ async def get_event_dossier_recurrence(
     project_id: ProjectQuery = None,
     provider: ProviderQuery = None,
     limit: Annotated[int, Query(ge=1, le=300, description=LIMIT_DESCRIPTION)] = 100,
-) -> dict[str, Any]:
+) -> ChannelEventRecurrenceResponse:
     return await service.fetch_channel_event_dossier_recurrence(
         session,
         projects=operator.project_filter(project_id),
@@ -103,7 +93,7 @@ async def preview_event_recurrence_work_item(
     provider: ProviderQuery = None,
     mode: Annotated[RecurrenceWorkItemMode, Query(description="預覽模式")] = "auto",
     limit: Annotated[int, Query(ge=1, le=300, description=LIMIT_DESCRIPTION)] = 300,
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemPreviewResponse:
     return await service.fetch_recurrence_work_item_preview(
         session,
         projects=operator.project_filter(project_id),
@@ -125,9 +115,9 @@ async def preview_event_recurrence_work_item(
 )
 async def dry_run_event_recurrence_work_item(
     request: RecurrenceWorkItemDryRunRequest, operator: OperatorDep, session: ReadSessionDep, writes: SessionDep
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemDryRunResponse:
     _checked_body(request.project_id, request.provider)
-    return await service.fetch_recurrence_work_item_dry_run(
+    return await service.record_recurrence_work_item_dry_run(
         session,
         record_session=writes,
         projects=operator.project_filter(request.project_id),
@@ -150,9 +140,9 @@ async def dry_run_event_recurrence_work_item(
 )
 async def handoff_event_recurrence_work_item(
     request: RecurrenceWorkItemHandoffRequest, operator: OperatorDep, session: ReadSessionDep, writes: SessionDep
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemHandoffResponse:
     _checked_body(request.project_id, request.provider)
-    return await service.fetch_recurrence_work_item_handoff(
+    return await service.record_recurrence_work_item_handoff(
         session,
         record_session=writes,
         projects=operator.project_filter(request.project_id),
@@ -181,7 +171,7 @@ async def get_event_recurrence_work_item_history(
     work_item_id: WorkItemQuery,
     project_id: ProjectQuery = None,
     limit: Annotated[int, Query(ge=1, le=200, description="最多返回筆數")] = 50,
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemHistoryResponse:
     return await service.fetch_recurrence_work_item_history(
         session, projects=operator.project_filter(project_id), work_item_id=work_item_id, limit=limit
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from awooop.workitems import texts
 
@@ -71,6 +71,34 @@ class Classification:
     @property
     def reason(self) -> str:
         return self.why.english
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """A group's work item as classification made it. Its API model (``RecurrenceWorkItemRead``) is built
+    from it on demand: a window holds up to 300 work items, a preview shows one."""
+
+    work_item_id: str
+    project_id: str
+    recurrence_key: str
+    status: WorkItemStatus
+    why: texts.Phrase
+    title: texts.Phrase
+    next_step: str
+    priority: Priority
+
+    def seed_fields(self) -> dict[str, Any]:
+        """The work item as the seed's recurrence item carries it (an untyped dict there)."""
+        return {
+            "work_item_id": self.work_item_id,
+            "project_id": self.project_id,
+            "recurrence_key": self.recurrence_key,
+            "status": self.status,
+            "status_reason": self.why.english,
+            "title": self.title.english,
+            "next_step": self.next_step,
+            "priority": self.priority,
+        }
 
 
 def recurred_after(run: RunFacts, last_original_at: datetime | None) -> bool:

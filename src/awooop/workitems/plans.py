@@ -8,7 +8,7 @@ from typing import Any
 from awooop.workitems.classify import ResolvedWorkItemMode
 from awooop.workitems.preflight import PreflightFacts
 from awooop.workitems.recurrence import RecurrenceGroup
-from awooop.workitems.schemas import PlannedAction, PreflightCheck
+from awooop.workitems.schemas import PlannedAction, PreflightCheck, RecurrenceWorkItemRead
 from awooop.workitems.texts import phrase
 
 
@@ -19,6 +19,7 @@ def _action(name: str, key: str, /, **params: Any) -> PlannedAction:
 
 def planned_actions(
     group: RecurrenceGroup,
+    work_item: RecurrenceWorkItemRead,
     facts: PreflightFacts,
     mode: ResolvedWorkItemMode,
     checks: Sequence[PreflightCheck],
@@ -33,9 +34,8 @@ def planned_actions(
         return _auto_repair_actions(group, facts)
     if mode == "manual_review":
         return _manual_review_actions(group, facts, operator_id)
-    assert group.work_item is not None
     links = sum(event.source_ref_count + (1 if event.source_url else 0) for event in facts.evidence)
-    title = group.work_item["title"]
+    title = work_item.title
     return [
         _action(
             "open_ticket_proposal", "wi.do.open_ticket_proposal", title=title, events=len(facts.evidence), links=links
@@ -67,7 +67,7 @@ def _auto_repair_actions(group: RecurrenceGroup, facts: PreflightFacts) -> list[
 
 def _manual_review_actions(group: RecurrenceGroup, facts: PreflightFacts, operator_id: str) -> list[PlannedAction]:
     actions: list[PlannedAction] = []
-    latest = group.latest_live_run
+    latest = group.facts.latest_live_run
     if latest is not None and latest.state == "awaiting_approval":
         decide = _action(
             "decide_approval",

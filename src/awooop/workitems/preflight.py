@@ -14,7 +14,7 @@ from awooop.models import ChannelEvent, Incident, Run
 from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
 from awooop.workitems import repository
 from awooop.workitems.classify import ResolvedWorkItemMode
-from awooop.workitems.recurrence import REF_KINDS, RecurrenceGroup
+from awooop.workitems.recurrence import REF_KINDS, RecurrenceFacts, RecurrenceGroup
 from awooop.workitems.schemas import (
     CheckStatus,
     DryRunOutcome,
@@ -53,9 +53,10 @@ class PreflightFacts:
 async def gather_facts(session: AsyncSession, group: RecurrenceGroup, *, now: datetime) -> PreflightFacts:
     key = {"project_id": group.project_id, "recurrence_key": group.recurrence_key}
     budget_start = now - REPAIR_BUDGET_WINDOW
-    playbook = group.playbook
-    if playbook is None and not group.aged_out:  # an aged-out group has no event to match against
-        playbook = match_playbook(await list_playbooks(session, group.project_id), group.playbook_attributes())
+    facts = group.facts
+    playbook = facts.playbook
+    if playbook is None and not facts.aged_out:  # an aged-out group has no event to match against
+        playbook = match_playbook(await list_playbooks(session, group.project_id), facts.playbook_attributes())
     return PreflightFacts(
         runs_in_flight=await repository.list_runs_in_flight(session, **key),
         failed_repairs=await repository.count_failed_repairs(
@@ -90,7 +91,7 @@ def _check(check_id: str, status: CheckStatus, detail: Phrase, **data: object) -
     )
 
 
-def _dossier_check(group: RecurrenceGroup) -> PreflightCheck:
+def _dossier_check(group: RecurrenceFacts) -> PreflightCheck:
     events = group.events
     if group.aged_out:
         return _check("dossier_present", "fail", phrase("wi.check.dossier_present.aged_out"), event_total=0)
@@ -108,7 +109,7 @@ def _dossier_check(group: RecurrenceGroup) -> PreflightCheck:
     return _check("dossier_present", "pass", ok, **data)
 
 
-def _recurrence_check(group: RecurrenceGroup) -> PreflightCheck:
+def _recurrence_check(group: RecurrenceFacts) -> PreflightCheck:
     if group.aged_out:
         return _check("recurrence_active", "fail", phrase("wi.check.recurrence_active.aged_out"), aged_out=True)
     latest = group.latest
@@ -177,13 +178,12 @@ def _incident_check(facts: PreflightFacts) -> PreflightCheck:
 
 def evaluate_checks(group: RecurrenceGroup, facts: PreflightFacts, mode: ResolvedWorkItemMode) -> list[PreflightCheck]:
     """The seven checks in their stable order. ``fail`` blocks the resolved mode; ``warn`` informs."""
-    assert group.work_item is not None
     found = _check(
         "work_item_found",
         "pass",
         phrase(
             "wi.check.work_item_found",
-            work_item_id=group.work_item["work_item_id"],
+            work_item_id=group.facts.work_item_id,
             project_id=group.project_id,
             status=group.status,
         ),
@@ -191,8 +191,8 @@ def evaluate_checks(group: RecurrenceGroup, facts: PreflightFacts, mode: Resolve
     )
     return [
         found,
-        _dossier_check(group),
-        _recurrence_check(group),
+        _dossier_check(group.facts),
+        _recurrence_check(group.facts),
         _in_flight_check(facts, mode),
         _playbook_check(facts, mode),
         _budget_check(facts, mode),

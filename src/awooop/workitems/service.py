@@ -24,6 +24,7 @@ from awooop.workitems import classify, plans, preflight, proposal, recurrence, r
 from awooop.workitems.classify import RecurrenceWorkItemHandoffKind, RecurrenceWorkItemMode, ResolvedWorkItemMode
 from awooop.workitems.schemas import (
     ChannelEventRecurrenceItem,
+    ChannelEventRecurrenceResponse,
     OperatorRef,
     PreflightCheck,
     RecurrenceWorkItemDryRunResponse,
@@ -44,10 +45,10 @@ __all__ = [
     "RecurrenceWorkItemHandoffKind",
     "RecurrenceWorkItemMode",
     "fetch_channel_event_dossier_recurrence",
-    "fetch_recurrence_work_item_dry_run",
-    "fetch_recurrence_work_item_handoff",
     "fetch_recurrence_work_item_history",
     "fetch_recurrence_work_item_preview",
+    "record_recurrence_work_item_dry_run",
+    "record_recurrence_work_item_handoff",
 ]
 
 
@@ -80,26 +81,23 @@ async def fetch_channel_event_dossier_recurrence(
     project_label: str,
     provider: str | None = None,
     limit: int = 100,
-) -> dict[str, Any]:
+) -> ChannelEventRecurrenceResponse:
     """Recurrence groups over the newest ``limit`` alert events; ``project_label`` is echoed as project_id."""
     window = await fetch_recurrence_window(session, projects=projects, provider=provider, limit=limit)
-    return {
-        "project_id": project_label,
-        "limit": limit,
-        "summary": window.summary,
-        "items": [group.item for group in window.groups],
-    }
+    return ChannelEventRecurrenceResponse(
+        project_id=project_label, limit=limit, summary=window.summary, items=[group.item() for group in window.groups]
+    )
 
 
 async def _find_group(
     session: AsyncSession, *, projects: Sequence[str] | None, work_item_id: str, provider: str | None, limit: int
-) -> recurrence.RecurrenceGroup:
+) -> tuple[recurrence.RecurrenceGroup, RecurrenceWorkItemRead]:
     """In the window when it is there (what the seed did); else by id, through work_item_keys, over the
     key's own events — or none of them left (aged out). Unknown in the caller's projects: 404."""
     window = await recurrence.build_window(session, projects=projects, provider=provider, limit=limit)
     group = window.find(work_item_id)
     if group is not None and group.work_item is not None:
-        return group
+        return group, recurrence.read_work_item(group.work_item)
     resolved = await repository.resolve_work_item_key(session, projects=projects, work_item_id=work_item_id)
     if resolved is None:
         raise NotFound(NOT_FOUND, work_item_id=work_item_id)
@@ -109,7 +107,7 @@ async def _find_group(
     )
     if group.work_item is None:  # a key that never recurred (nor waits on a human) is no work item
         raise NotFound(NOT_FOUND, work_item_id=work_item_id)
-    return group
+    return group, recurrence.read_work_item(group.work_item)
 
 
 async def _lifetime(session: AsyncSession, project_id: str, recurrence_key: str) -> WorkItemLifetime:
@@ -126,7 +124,9 @@ async def _prepare(
     provider: str | None,
     limit: int,
 ) -> _Prepared:
-    group = await _find_group(session, projects=projects, work_item_id=work_item_id, provider=provider, limit=limit)
+    group, work_item = await _find_group(
+        session, projects=projects, work_item_id=work_item_id, provider=provider, limit=limit
+    )
     now = clock.utcnow()
     facts = await preflight.gather_facts(session, group, now=now)
     playbook_available = facts.playbook is not None and facts.playbook.mode != classify.SHADOW_MODE
@@ -134,34 +134,34 @@ async def _prepare(
         mode, group.status, playbook_available=playbook_available, run_in_flight=bool(facts.runs_in_flight)
     )
     checks = preflight.evaluate_checks(group, facts, resolved)
-    item = ChannelEventRecurrenceItem.model_validate(group.item)
-    assert group.work_item is not None  # _find_group answers only groups with a work item
-    work_item = RecurrenceWorkItemRead.model_validate({**group.work_item, **group.work_item_texts})
     lifetime = await _lifetime(session, group.project_id, group.recurrence_key)
-    return _Prepared(group, item, work_item, facts, mode, resolved, checks, now, lifetime)
+    return _Prepared(group, group.item(), work_item, facts, mode, resolved, checks, now, lifetime)
 
 
-def _common(prepared: _Prepared, *, provider: str | None, limit: int, read_only: bool) -> dict[str, Any]:
+def _preview(
+    prepared: _Prepared, *, provider: str | None, limit: int, read_only: bool
+) -> RecurrenceWorkItemPreviewResponse:
+    """What preview, dry-run and handoff all answer (the latter two extend it with their record)."""
     group = prepared.group
-    return {
-        "project_id": group.project_id,
-        "work_item_id": prepared.work_item.work_item_id,
-        "work_item": prepared.work_item,
-        "requested_mode": prepared.requested_mode,
-        "resolved_mode": prepared.resolved_mode,
-        "next_step": prepared.work_item.next_step,
-        "outcome": preflight.outcome_of(prepared.checks),
-        "checks": prepared.checks,
-        "playbook": preflight.matched_playbook(prepared.facts.playbook),
-        "group": prepared.item,
-        "evidence": preflight.evidence_of(prepared.facts),
-        "guarantees": WorkItemGuarantees(read_only=read_only, history_recorded=not read_only),
-        "provider": provider,
-        "limit": limit,
-        "generated_at": prepared.now,
-        "lifetime": prepared.lifetime,
-        "aged_out": group.aged_out,
-    }
+    return RecurrenceWorkItemPreviewResponse(
+        project_id=group.project_id,
+        work_item_id=prepared.work_item.work_item_id,
+        work_item=prepared.work_item,
+        requested_mode=prepared.requested_mode,
+        resolved_mode=prepared.resolved_mode,
+        next_step=prepared.work_item.next_step,
+        outcome=preflight.outcome_of(prepared.checks),
+        checks=prepared.checks,
+        playbook=preflight.matched_playbook(prepared.facts.playbook),
+        group=prepared.item,
+        evidence=preflight.evidence_of(prepared.facts),
+        guarantees=WorkItemGuarantees(read_only=read_only, history_recorded=not read_only),
+        provider=provider,
+        limit=limit,
+        generated_at=prepared.now,
+        lifetime=prepared.lifetime,
+        aged_out=group.facts.aged_out,
+    )
 
 
 async def fetch_recurrence_work_item_preview(
@@ -172,14 +172,12 @@ async def fetch_recurrence_work_item_preview(
     mode: RecurrenceWorkItemMode = "auto",
     provider: str | None = None,
     limit: int = 300,
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemPreviewResponse:
     """Reads only: not even a history record is written."""
     prepared = await _prepare(
         session, projects=projects, work_item_id=work_item_id, mode=mode, provider=provider, limit=limit
     )
-    return RecurrenceWorkItemPreviewResponse(
-        **_common(prepared, provider=provider, limit=limit, read_only=True)
-    ).model_dump()
+    return _preview(prepared, provider=provider, limit=limit, read_only=True)
 
 
 def _new_record(
@@ -224,7 +222,7 @@ def _snapshot(prepared: _Prepared) -> dict[str, Any]:
     }
 
 
-async def fetch_recurrence_work_item_dry_run(
+async def record_recurrence_work_item_dry_run(
     session: AsyncSession,
     *,
     projects: Sequence[str] | None,
@@ -234,29 +232,34 @@ async def fetch_recurrence_work_item_dry_run(
     limit: int,
     operator: AwoooPOperatorPrincipal,
     record_session: AsyncSession | None = None,
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemDryRunResponse:
     """Pre-flight plus what a real execution would do; appends one dry_run record, nothing else."""
     prepared = await _prepare(
         session, projects=projects, work_item_id=work_item_id, mode=mode, provider=provider, limit=limit
     )
     actions = plans.planned_actions(
-        prepared.group, prepared.facts, prepared.resolved_mode, prepared.checks, operator_id=operator.operator_id
+        prepared.group,
+        prepared.work_item,
+        prepared.facts,
+        prepared.resolved_mode,
+        prepared.checks,
+        operator_id=operator.operator_id,
     )
     body = {**_snapshot(prepared), "would_do": [action.model_dump(mode="json") for action in actions]}
     record = await repository.add_record(
         record_session or session, _new_record(prepared, operator, kind="dry_run", body=body)
     )
     return RecurrenceWorkItemDryRunResponse(
-        **_common(prepared, provider=provider, limit=limit, read_only=False),
+        **dict(_preview(prepared, provider=provider, limit=limit, read_only=False)),
         dry_run_id=record.id,
         would_do=actions,
         blocked_by=[check.id for check in prepared.checks if check.status == "fail"],
         operator=OperatorRef(operator_id=operator.operator_id, auth_method=operator.auth_method),
         recorded_at=record.created_at,
-    ).model_dump()
+    )
 
 
-async def fetch_recurrence_work_item_handoff(
+async def record_recurrence_work_item_handoff(
     session: AsyncSession,
     *,
     projects: Sequence[str] | None,
@@ -267,7 +270,7 @@ async def fetch_recurrence_work_item_handoff(
     limit: int,
     operator: AwoooPOperatorPrincipal,
     record_session: AsyncSession | None = None,
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemHandoffResponse:
     """Records a ticket proposal or a manual takeover; creates no ticket, changes no incident or run."""
     prepared = await _prepare(
         session, projects=projects, work_item_id=work_item_id, mode=mode, provider=provider, limit=limit
@@ -277,14 +280,14 @@ async def fetch_recurrence_work_item_handoff(
         session, project_id=group.project_id, work_item_id=prepared.work_item.work_item_id
     )
     based_on_id = based_on.id if based_on is not None else None
-    common = _common(prepared, provider=provider, limit=limit, read_only=False)
+    preview = _preview(prepared, provider=provider, limit=limit, read_only=False)
     ticket = takeover = None
     if handoff_kind == "ticket_proposal":
         ticket = proposal.render_ticket_proposal(
             work_item=prepared.work_item,
             group=prepared.item,
             checks=prepared.checks,
-            evidence=common["evidence"],
+            evidence=preview.evidence,
             based_on_id=str(based_on_id) if based_on_id else None,
         )
     else:
@@ -305,7 +308,7 @@ async def fetch_recurrence_work_item_handoff(
         _new_record(prepared, operator, kind="handoff", body=body, handoff_kind=handoff_kind, based_on_id=based_on_id),
     )
     return RecurrenceWorkItemHandoffResponse(
-        **common,
+        **dict(preview),
         handoff_id=record.id,
         handoff_kind=handoff_kind,
         based_on_id=based_on_id,
@@ -314,7 +317,7 @@ async def fetch_recurrence_work_item_handoff(
         manual_takeover=takeover,
         operator=OperatorRef(operator_id=operator.operator_id, auth_method=operator.auth_method),
         recorded_at=record.created_at,
-    ).model_dump()
+    )
 
 
 async def fetch_recurrence_work_item_history(
@@ -323,14 +326,14 @@ async def fetch_recurrence_work_item_history(
     projects: Sequence[str] | None,
     work_item_id: str,
     limit: int = 50,
-) -> dict[str, Any]:
+) -> RecurrenceWorkItemHistoryResponse:
     """Dry-runs and handoffs, newest first. A work item with no history yet answers an empty list;
     an id that is no work item (unknown, or a key that never recurred) is not found, as in preview."""
     records = await repository.list_records(session, projects=projects, work_item_id=work_item_id, limit=limit)
     if records:
         project_id, recurrence_key = records[0].project_id, records[0].recurrence_key
     else:
-        group = await _find_group(
+        group, _ = await _find_group(
             session, projects=projects, work_item_id=work_item_id, provider=None, limit=HISTORY_LOOKUP_LIMIT
         )
         project_id, recurrence_key = group.project_id, group.recurrence_key
@@ -342,4 +345,4 @@ async def fetch_recurrence_work_item_history(
         records=[WorkItemHistoryRecord.model_validate(record, from_attributes=True) for record in records],
         recurrence_key=recurrence_key,
         lifetime=await _lifetime(session, project_id, recurrence_key),
-    ).model_dump()
+    )

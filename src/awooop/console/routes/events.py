@@ -57,12 +57,15 @@ async def events(
         is_duplicate=filters.is_duplicate,
         limit=limit,
     )
-    found = await imports.with_origins(session, found)
+    origins = await imports.origins_of(session, [event.event_id for event in found])
     view = build_events_view(
-        found, filters=filters, many_projects=console.project is None and len(console.available_projects) > 1
+        found,
+        filters=filters,
+        many_projects=console.project is None and len(console.available_projects) > 1,
+        origins=origins,
     )
     setup = intake_setup(str(console.request.base_url), pick_project(console.project, console.available_projects))
-    silenced = await silences.silenced_among(session, [e["event_id"] for e in found])
+    silenced = await silences.silenced_among(session, [e.event_id for e in found])
     context = {"section": "events", "view": view, "setup": setup, "silenced": silenced}
     return render(console, "events.html", context)
 
@@ -71,8 +74,8 @@ async def events(
 async def event_detail(console: ConsoleDep, session: ReadSessionDep, event_id: uuid.UUID) -> HTMLResponse:
     """The dossier of one event: a fragment for the expanding list, a full page for a deep link."""
     item = await dossier.get_channel_event(session, event_id, projects=console.projects)
-    [item] = await imports.with_origins(session, [item])
-    ev = dossier_event(item)
+    origins = await imports.origins_of(session, [item.event_id])
+    ev = dossier_event(item, origins.get(item.event_id))
     if is_htmx(console.request):
         return HTMLResponse(render_template("partials/dossier_event.html", {**console.base_context(), "ev": ev}))
     return render(console, "event_detail.html", {"section": "events", "ev": ev})

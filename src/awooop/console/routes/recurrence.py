@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import HTMLResponse, Response
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.console.templating import render_template
 from awooop.console.views.recurrence import (
     WORK_ITEM_STATUSES,
+    RecurrenceGroupRow,
     WorkItemPanel,
     build_recurrence_view,
     build_work_item_panel,
@@ -22,6 +23,11 @@ from awooop.errors import BadRequest
 from awooop.hub.providers import ALERT_PROVIDERS
 from awooop.workitems import service
 from awooop.workitems.classify import RecurrenceWorkItemHandoffKind, RecurrenceWorkItemMode
+from awooop.workitems.schemas import (
+    RecurrenceWorkItemDryRunResponse,
+    RecurrenceWorkItemHandoffResponse,
+    RecurrenceWorkItemHistoryResponse,
+)
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -33,7 +39,7 @@ Mode = Annotated[RecurrenceWorkItemMode, Form()]
 ProviderFilter = Annotated[str, Query(max_length=32, pattern=r"^[a-z]*$")]
 
 
-async def _history(session: AsyncSession, console: Console, work_item_id: str) -> dict[str, Any]:
+async def _history(session: AsyncSession, console: Console, work_item_id: str) -> RecurrenceWorkItemHistoryResponse:
     return await service.fetch_recurrence_work_item_history(
         session, projects=console.projects, work_item_id=work_item_id, limit=HISTORY_LIMIT
     )
@@ -62,7 +68,7 @@ async def recurrence_page(
     window = await service.fetch_recurrence_window(
         session, projects=console.projects, provider=provider or None, limit=WINDOW
     )
-    groups = [(g.item, firing_times(g.events)) for g in window.groups if g.item]
+    groups = [RecurrenceGroupRow(g.item(), g.work_item, g.silenced_by, firing_times(g.events)) for g in window.groups]
     view = build_recurrence_view(
         window.summary,
         groups,
@@ -98,11 +104,17 @@ async def work_item_panel(
     return HTMLResponse(render_template("partials/work_item_panel.html", context))
 
 
-def _result(console: Console, panel: WorkItemPanel, result: dict[str, Any], kind: str, provider: str) -> HTMLResponse:
+def _result(
+    console: Console,
+    panel: WorkItemPanel,
+    result: RecurrenceWorkItemDryRunResponse | RecurrenceWorkItemHandoffResponse,
+    kind: str,
+    provider: str,
+) -> HTMLResponse:
     context = {**console.base_context(), "panel": panel, "result": result, "kind": kind, "provider": provider}
     body = render_template("partials/work_item_result.html", context)
     history = render_template("partials/work_item_history.html", {**context, "oob": True})
-    message = console.t(f"wi.{kind}_recorded", outcome=console.t(f"wi.outcome.{result.get('outcome', 'ready')}"))
+    message = console.t(f"wi.{kind}_recorded", outcome=console.t(f"wi.outcome.{result.outcome}"))
     return HTMLResponse(body + history + toast(console, message))
 
 
@@ -117,7 +129,7 @@ async def dry_run(
     provider: ProviderFilter = "",
 ) -> HTMLResponse:
     # Computed on the read session; the write lock is taken only to append the record.
-    result = await service.fetch_recurrence_work_item_dry_run(
+    result = await service.record_recurrence_work_item_dry_run(
         reads,
         record_session=session,
         projects=console.projects,
@@ -143,7 +155,7 @@ async def handoff(
     mode: Mode = "auto",
     provider: ProviderFilter = "",
 ) -> HTMLResponse:
-    result = await service.fetch_recurrence_work_item_handoff(
+    result = await service.record_recurrence_work_item_handoff(
         reads,
         record_session=session,
         projects=console.projects,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from awooop.console.views.common import safe_href
+from awooop.dossier.schemas import ChannelEventDossierItem
 
 STAGE_CLASS = {"firing": "bad", "resolved": "ok", "heartbeat": "info", "message": "neutral", "edited": "neutral"}
 # The order operators look for them when joining an alert to logs and traces.
@@ -24,18 +25,16 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class DossierEvent:
-    raw: Mapping[str, Any]
+    item: ChannelEventDossierItem
     refs: list[SourceRef]
     correlation: list[tuple[str, str]]
     content: str | None
     source_href: str | None
+    origin_system: str | None = None  # the system an imported event came from; None for live events
 
     @property
     def stage_class(self) -> str:
-        return STAGE_CLASS.get(str(self.raw.get("stage")), "neutral")
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.raw.get(key, default)
+        return STAGE_CLASS.get(self.item.stage, "neutral")
 
 
 def _leaves(prefix: str, value: Any) -> list[tuple[str, Any]]:
@@ -76,15 +75,16 @@ def pretty_content(content: str | None) -> str | None:
     return json.dumps(parsed, indent=2, sort_keys=True, ensure_ascii=False)
 
 
-def dossier_event(item: Mapping[str, Any]) -> DossierEvent:
+def dossier_event(item: ChannelEventDossierItem, origin_system: str | None = None) -> DossierEvent:
     return DossierEvent(
-        raw=item,
-        refs=flatten_refs(item.get("source_refs")),
-        correlation=correlation_pairs(item.get("log_correlation")),
-        content=pretty_content(item.get("content_redacted")),
-        source_href=safe_href(item.get("source_url")),
+        item=item,
+        refs=flatten_refs(item.source_refs),
+        correlation=correlation_pairs(item.log_correlation),
+        content=pretty_content(item.content_redacted),
+        source_href=safe_href(item.source_url),
+        origin_system=origin_system,
     )
 
 
-def dossier_events(items: Sequence[Mapping[str, Any]]) -> list[DossierEvent]:
+def dossier_events(items: Sequence[ChannelEventDossierItem]) -> list[DossierEvent]:
     return [dossier_event(item) for item in items]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from awooop.dossier.schemas import ChannelEventListItem
 from awooop.hub.providers import PROVIDERS
 from awooop.hub.providers.base import Stage
 
@@ -56,8 +58,9 @@ class EventFilters:
 
 @dataclass(frozen=True, slots=True)
 class EventRow:
-    event: Mapping[str, Any]
-    duplicates: list[Mapping[str, Any]] = field(default_factory=list)  # repeats folded under this row
+    event: ChannelEventListItem
+    origin_system: str | None = None  # the system an imported event came from; None for live events
+    duplicates: list[EventRow] = field(default_factory=list)  # repeats folded under this row
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,29 +79,34 @@ class EventsView:
         return self.filters.active
 
 
-def fold_duplicates(events: Sequence[Mapping[str, Any]]) -> list[EventRow]:
+def fold_duplicates(rows: Sequence[EventRow]) -> list[EventRow]:
     """Each repeat goes under its original when the original is on the page, else stands alone."""
-    rows: list[EventRow] = []
-    by_id: dict[Any, EventRow] = {}
-    for event in events:
-        row = EventRow(event)
-        rows.append(row)
-        by_id[event["event_id"]] = row
+    by_id: dict[uuid.UUID, EventRow] = {row.event.event_id: row for row in rows}
     folded: list[EventRow] = []
     for row in rows:
-        original = by_id.get(row.event.get("duplicate_of")) if row.event.get("is_duplicate") else None
+        event = row.event
+        original = by_id.get(event.duplicate_of) if event.is_duplicate and event.duplicate_of else None
         if original is not None and original is not row:
-            original.duplicates.append(row.event)
+            original.duplicates.append(row)
         else:
             folded.append(row)
     return folded
 
 
-def build_events_view(events: Sequence[Mapping[str, Any]], *, filters: EventFilters, many_projects: bool) -> EventsView:
-    rows = fold_duplicates(events) if filters.duplicates == "folded" else [EventRow(e) for e in events]
+def build_events_view(
+    events: Sequence[ChannelEventListItem],
+    *,
+    filters: EventFilters,
+    many_projects: bool,
+    origins: Mapping[uuid.UUID, str] | None = None,
+) -> EventsView:
+    """``origins``: the system each imported event came from (imports.service.origins_of)."""
+    found = origins or {}
+    listed = [EventRow(event, found.get(event.event_id)) for event in events]
+    rows = fold_duplicates(listed) if filters.duplicates == "folded" else listed
     return EventsView(
         rows=rows,
         total=len(events),
         filters=filters,
-        many_projects=many_projects or len({e.get("project_id") for e in events}) > 1,
+        many_projects=many_projects or len({e.project_id for e in events}) > 1,
     )

@@ -8,6 +8,13 @@ from typing import Any
 
 from awooop.console.views.charts import BarChart, bar_chart
 from awooop.console.views.common import as_datetime
+from awooop.dossier.schemas import (
+    ChannelEventDossierCoverageResponse,
+    ChannelEventDossierCoverageSummary,
+    ChannelEventProviderCoverage,
+    ProviderFreshnessItem,
+    ProviderFreshnessResponse,
+)
 from awooop.hub.rejections_read import RecentRejections
 
 STATUS_CLASS = {"fresh": "ok", "stale": "warn", "never": "neutral"}
@@ -107,7 +114,7 @@ class OverviewView:
     stale_total: int
     never_total: int
     projects: list[ProjectTiles]
-    coverage_summary: Mapping[str, Any]
+    coverage_summary: ChannelEventDossierCoverageSummary
     coverage_rows: list[CoverageRow]
     envelope_pct: int | None
     refs_pct: int | None
@@ -126,23 +133,23 @@ def percent(part: int, whole: int) -> int | None:
 
 
 def build_tiles(
-    items: Sequence[Mapping[str, Any]], refused: Mapping[tuple[str, str], RecentRejections] | None = None
+    items: Sequence[ProviderFreshnessItem], refused: Mapping[tuple[str, str], RecentRejections] | None = None
 ) -> list[ProjectTiles]:
     refusals = refused or {}
     by_project: dict[str, list[ProviderTile]] = {}
     for item in items:
         tile = ProviderTile(
-            project_id=item["project_id"],
-            provider=item["provider"],
-            channel_type=item.get("channel_type", "alert"),
-            status=item["status"],
-            pipeline_status=item.get("pipeline_status", "never"),
-            last_event_at=item.get("last_event_at"),
-            last_event_age_seconds=item.get("last_event_age_seconds"),
-            last_heartbeat_at=item.get("last_heartbeat_at"),
-            last_heartbeat_age_seconds=item.get("last_heartbeat_age_seconds"),
-            can_heartbeat=item.get("channel_type", "alert") == "alert",
-            refused=refusals.get((item["project_id"], item["provider"])),
+            project_id=item.project_id,
+            provider=item.provider,
+            channel_type=item.channel_type,
+            status=item.status,
+            pipeline_status=item.pipeline_status,
+            last_event_at=item.last_event_at,
+            last_event_age_seconds=item.last_event_age_seconds,
+            last_heartbeat_at=item.last_heartbeat_at,
+            last_heartbeat_age_seconds=item.last_heartbeat_age_seconds,
+            can_heartbeat=item.channel_type == "alert",
+            refused=refusals.get((item.project_id, item.provider)),
         )
         by_project.setdefault(tile.project_id, []).append(tile)
     result = []
@@ -154,23 +161,22 @@ def build_tiles(
     return result
 
 
-def build_coverage_rows(providers: Sequence[Mapping[str, Any]]) -> list[CoverageRow]:
+def build_coverage_rows(providers: Sequence[ChannelEventProviderCoverage]) -> list[CoverageRow]:
     rows = []
     for p in providers:
-        total = int(p.get("total", 0))
-        with_refs = total - int(p.get("missing_source_refs_total", 0))
+        with_refs = p.total - p.missing_source_refs_total
         rows.append(
             CoverageRow(
-                provider=str(p.get("provider")),
-                total=total,
+                provider=p.provider,
+                total=p.total,
                 with_refs=with_refs,
-                with_refs_pct=percent(with_refs, total) or 0,
-                redacted_total=int(p.get("redacted_total", 0)),
-                duplicate_total=int(p.get("duplicate_total", 0)),
-                sentry_ref_total=int(p.get("sentry_ref_total", 0)),
-                signoz_ref_total=int(p.get("signoz_ref_total", 0)),
-                alert_ref_total=int(p.get("alert_ref_total", 0)),
-                latest_received_at=p.get("latest_received_at"),
+                with_refs_pct=percent(with_refs, p.total) or 0,
+                redacted_total=p.redacted_total,
+                duplicate_total=p.duplicate_total,
+                sentry_ref_total=p.sentry_ref_total,
+                signoz_ref_total=p.signoz_ref_total,
+                alert_ref_total=p.alert_ref_total,
+                latest_received_at=p.latest_received_at,
             )
         )
     return sorted(rows, key=lambda r: (-r.total, r.provider))
@@ -203,30 +209,30 @@ def build_rate_rows(rate: Mapping[str, Any], chosen: RateRange | None = None) ->
 
 
 def build_overview(
-    freshness: Mapping[str, Any],
-    coverage: Mapping[str, Any],
+    freshness: ProviderFreshnessResponse,
+    coverage: ChannelEventDossierCoverageResponse,
     rate: Mapping[str, Any],
     chosen: RateRange | None = None,
     refused: Mapping[tuple[str, str], RecentRejections] | None = None,
 ) -> OverviewView:
-    summary = freshness.get("summary", {})
-    cov = coverage.get("summary", {})
-    source_count = int(cov.get("source_count", 0))
+    summary = freshness.summary
+    cov = coverage.summary
+    source_count = cov.source_count
     chosen = chosen or rate_range(None)
     rate_rows, rate_max = build_rate_rows(rate, chosen)
-    projects = build_tiles(freshness.get("items", []), refused)
+    projects = build_tiles(freshness.items, refused)
     ever_heard = any(t.heard_of for p in projects for t in p.active)
     return OverviewView(
-        limit_seconds=int(freshness.get("limit_seconds", 0)),
-        checked_at=freshness.get("checked_at"),
-        fresh_total=int(summary.get("fresh_total", 0)),
-        stale_total=int(summary.get("stale_total", 0)),
-        never_total=int(summary.get("never_total", 0)),
+        limit_seconds=freshness.limit_seconds,
+        checked_at=freshness.checked_at,
+        fresh_total=summary.fresh_total,
+        stale_total=summary.stale_total,
+        never_total=summary.never_total,
         projects=projects,
         coverage_summary=cov,
-        coverage_rows=build_coverage_rows(coverage.get("providers", [])),
-        envelope_pct=percent(int(cov.get("source_envelope_total", 0)), source_count),
-        refs_pct=percent(int(cov.get("with_source_refs_total", 0)), source_count),
+        coverage_rows=build_coverage_rows(coverage.providers),
+        envelope_pct=percent(cov.source_envelope_total, source_count),
+        refs_pct=percent(cov.with_source_refs_total, source_count),
         rate_rows=rate_rows,
         rate_total=int(rate.get("total", 0)),
         rate_max=rate_max,

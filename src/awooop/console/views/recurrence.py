@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -9,6 +10,17 @@ from typing import Any
 
 from awooop.console.views.charts import BarChart, bar_chart, bucket_times
 from awooop.console.views.dossier import SourceRef, correlation_pairs, flatten_refs
+from awooop.workitems.classify import WorkItem
+from awooop.workitems.schemas import (
+    ChannelEventRecurrenceItem,
+    ChannelEventRecurrenceSummary,
+    EvidenceEvent,
+    PreflightCheck,
+    RecurrenceWorkItemHistoryResponse,
+    RecurrenceWorkItemPreviewResponse,
+    RecurrenceWorkItemRead,
+    WorkItemHistoryRecord,
+)
 
 WORK_ITEM_STATUSES: tuple[str, ...] = ("manual_gate", "failed_repair", "automation_gap", "open", "verified_repair")
 MODES: tuple[str, ...] = ("auto", "auto_repair", "manual_review", "ticket")
@@ -19,41 +31,51 @@ CHECK_MARK = {"pass": "✓", "warn": "!", "fail": "✗"}
 
 @dataclass(frozen=True, slots=True)
 class GroupRow:
-    item: Mapping[str, Any]
+    item: ChannelEventRecurrenceItem
     spark: BarChart
-
-    @property
-    def work_item(self) -> Mapping[str, Any] | None:
-        work_item = self.item.get("work_item")
-        return work_item if isinstance(work_item, Mapping) else None
+    work_item: WorkItem | None = None
+    silenced_by: uuid.UUID | None = None  # the silence that covered the work item's latest event
 
     @property
     def title(self) -> str:
-        return str(self.item.get("alertname") or self.item.get("recurrence_key") or "")
+        return self.item.alertname or self.item.recurrence_key
 
     @property
     def where(self) -> str:
-        parts = [self.item.get("namespace"), self.item.get("target_resource")]
-        return "/".join(str(p) for p in parts if p)
+        return "/".join(part for part in (self.item.namespace, self.item.target_resource) if part)
 
     @property
     def incidents(self) -> list[str]:
-        return [str(i) for i in self.item.get("incident_ids") or []][:INCIDENTS_SHOWN]
+        return self.item.incident_ids[:INCIDENTS_SHOWN]
 
     @property
     def silence_matchers(self) -> str:
         """The group's labels as silence matchers, one per line (the Silences form's pre-fill)."""
-        names = ("alertname", "namespace", "target_resource")
-        return "\n".join(f'{n}="{self.item[n]}"' for n in names if self.item.get(n))
+        labels = (
+            ("alertname", self.item.alertname),
+            ("namespace", self.item.namespace),
+            ("target_resource", self.item.target_resource),
+        )
+        return "\n".join(f'{name}="{value}"' for name, value in labels if value)
 
     @property
     def incidents_more(self) -> int:
-        return max(0, len(self.item.get("incident_ids") or []) - INCIDENTS_SHOWN)
+        return max(0, len(self.item.incident_ids) - INCIDENTS_SHOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class RecurrenceGroupRow:
+    """What the page shows of one group: its item, its typed work item, and its original firings' times."""
+
+    item: ChannelEventRecurrenceItem
+    work_item: WorkItem | None
+    silenced_by: uuid.UUID | None
+    firings: Sequence[object]
 
 
 @dataclass(frozen=True, slots=True)
 class RecurrenceView:
-    summary: Mapping[str, Any]
+    summary: ChannelEventRecurrenceSummary
     rows: list[GroupRow]
     status: str | None
     status_counts: list[tuple[str, int]]
@@ -77,23 +99,23 @@ def group_spark(firings: Sequence[object], *, now: datetime, bucket: timedelta) 
 
 
 def build_recurrence_view(
-    summary: Mapping[str, Any],
-    groups: Sequence[tuple[Mapping[str, Any], Sequence[object]]],
+    summary: ChannelEventRecurrenceSummary,
+    groups: Sequence[RecurrenceGroupRow],
     *,
     window_start: datetime | None,
     now: datetime,
     status: str | None,
     provider: str | None,
 ) -> RecurrenceView:
-    """``groups`` pairs each recurrence item with the times of its original firings in the window."""
     spark_start, bucket = spark_window(window_start, now)
-    rows = [GroupRow(item, group_spark(firings, now=now, bucket=bucket)) for item, firings in groups]
-    shown = [r for r in rows if status is None or (r.work_item is not None and r.work_item.get("status") == status)]
+    rows = [
+        GroupRow(g.item, group_spark(g.firings, now=now, bucket=bucket), g.work_item, g.silenced_by) for g in groups
+    ]
+    shown = [r for r in rows if status is None or (r.work_item is not None and r.work_item.status == status)]
     # A chip counts the groups it opens: those with a work item of that status (the summary's
     # *_group_total figures also count single firings, which have no work item to open).
     counts = [
-        (s, sum(1 for r in rows if r.work_item is not None and r.work_item.get("status") == s))
-        for s in WORK_ITEM_STATUSES
+        (s, sum(1 for r in rows if r.work_item is not None and r.work_item.status == s)) for s in WORK_ITEM_STATUSES
     ]
     return RecurrenceView(
         summary=summary,
@@ -109,14 +131,14 @@ def build_recurrence_view(
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRow:
-    raw: Mapping[str, Any]
+    event: EvidenceEvent
     refs: list[SourceRef]
     correlation: list[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
-    record: Mapping[str, Any]
+    record: WorkItemHistoryRecord
     proposal_markdown: str | None
     proposal_title: str | None
     warning: str | None
@@ -124,9 +146,9 @@ class HistoryRow:
 
 @dataclass(frozen=True, slots=True)
 class WorkItemPanel:
-    preview: Mapping[str, Any]
-    work_item: Mapping[str, Any]
-    checks: list[Mapping[str, Any]]
+    preview: RecurrenceWorkItemPreviewResponse  # or a dry-run or handoff answer, which extend it
+    work_item: RecurrenceWorkItemRead
+    checks: list[PreflightCheck]
     check_counts: dict[str, int]
     evidence: list[EvidenceRow]
     history: list[HistoryRow]
@@ -134,40 +156,40 @@ class WorkItemPanel:
     marks: Mapping[str, str] = field(default_factory=lambda: dict(CHECK_MARK))
 
 
-def evidence_rows(evidence: Sequence[Mapping[str, Any]]) -> list[EvidenceRow]:
+def evidence_rows(evidence: Sequence[EvidenceEvent]) -> list[EvidenceRow]:
     return [
-        EvidenceRow(
-            raw=ev, refs=flatten_refs(ev.get("source_refs")), correlation=correlation_pairs(ev.get("log_correlation"))
-        )
+        EvidenceRow(event=ev, refs=flatten_refs(ev.source_refs), correlation=correlation_pairs(ev.log_correlation))
         for ev in evidence
     ]
 
 
-def history_rows(history: Mapping[str, Any]) -> list[HistoryRow]:
+def history_rows(history: RecurrenceWorkItemHistoryResponse) -> list[HistoryRow]:
     rows = []
-    for record in history.get("records", []):
-        body = record.get("body") or {}
-        proposal = body.get("ticket_proposal") if isinstance(body, Mapping) else None
+    for record in history.records:
+        body = record.body  # the stored JSON of the record (its shape is the dry-run's or handoff's)
+        proposal = body.get("ticket_proposal")
         rows.append(
             HistoryRow(
                 record=record,
                 proposal_markdown=proposal.get("body_markdown") if isinstance(proposal, Mapping) else None,
                 proposal_title=proposal.get("title") if isinstance(proposal, Mapping) else None,
-                warning=body.get("warning") if isinstance(body, Mapping) else None,
+                warning=body.get("warning"),
             )
         )
     return rows
 
 
-def build_work_item_panel(preview: Mapping[str, Any], history: Mapping[str, Any]) -> WorkItemPanel:
-    checks = list(preview.get("checks", []))
-    counts = {status: sum(1 for c in checks if c.get("status") == status) for status in ("pass", "warn", "fail")}
+def build_work_item_panel(
+    preview: RecurrenceWorkItemPreviewResponse, history: RecurrenceWorkItemHistoryResponse
+) -> WorkItemPanel:
+    checks = list(preview.checks)
+    counts = {status: sum(1 for c in checks if c.status == status) for status in ("pass", "warn", "fail")}
     return WorkItemPanel(
         preview=preview,
-        work_item=preview.get("work_item", {}),
+        work_item=preview.work_item,
         checks=checks,
         check_counts=counts,
-        evidence=evidence_rows(preview.get("evidence", [])),
+        evidence=evidence_rows(preview.evidence),
         history=history_rows(history),
     )
 

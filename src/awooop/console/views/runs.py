@@ -9,6 +9,7 @@ from typing import Any
 
 from awooop.console.views.common import as_datetime
 from awooop.console.views.dossier import DossierEvent, dossier_events
+from awooop.dossier.schemas import ChannelEventDossierItem, ChannelEventDossierResponse, ChannelEventDossierSummary
 from awooop.runs.schemas import RunAlertLabel, RunDetailRead, RunPage, RunRead, RunTransitionRead
 from awooop.runs.states import AWAITING_APPROVAL, CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING
 
@@ -29,12 +30,12 @@ def seconds_between(start: object, end: object) -> float | None:
     return (b - a).total_seconds() if a and b else None
 
 
-def alert_label(event: Mapping[str, Any] | None) -> str:
+def alert_label(event: ChannelEventDossierItem | None) -> str:
     """``HighErrorRate · checkout/api`` from a dossier event; empty without an alert name."""
-    if not event or not event.get("alertname"):
+    if event is None or not event.alertname:
         return ""
-    where = "/".join(str(event[k]) for k in ("namespace", "target_resource") if event.get(k))
-    return f"{event['alertname']} · {where}" if where else str(event["alertname"])
+    where = "/".join(part for part in (event.namespace, event.target_resource) if part)
+    return f"{event.alertname} · {where}" if where else event.alertname
 
 
 def recurrence_label(key: str | None) -> str:
@@ -152,14 +153,14 @@ class RunDetailView:
     run: RunDetailRead
     timeline: list[TimelineStep]
     dossier: list[DossierEvent]
-    dossier_summary: Mapping[str, Any]
+    dossier_summary: ChannelEventDossierSummary
     awaiting_approval: bool
 
     @property
     def subject(self) -> str:
         # The oldest linked event is the one that started the run.
         for event in reversed(self.dossier):
-            if label := alert_label(event.raw):
+            if label := alert_label(event.item):
                 return label
         return recurrence_label(self.run.recurrence_key)
 
@@ -173,7 +174,7 @@ class RunDetailView:
         return [
             (f"runs.{name}_one" if n == 1 else f"runs.{name}_n", n)
             for name, field in DOSSIER_FIGURES
-            for n in [int(self.dossier_summary.get(field, 0) or 0)]
+            for n in [int(getattr(self.dossier_summary, field))]
         ]
 
 
@@ -186,11 +187,11 @@ def build_timeline(transitions: Sequence[RunTransitionRead]) -> list[TimelineSte
     return steps
 
 
-def build_run_detail(run: RunDetailRead, dossier: Mapping[str, Any]) -> RunDetailView:
+def build_run_detail(run: RunDetailRead, dossier: ChannelEventDossierResponse) -> RunDetailView:
     return RunDetailView(
         run=run,
         timeline=build_timeline(run.transitions),
-        dossier=dossier_events(dossier.get("events", [])),
-        dossier_summary=dossier.get("summary", {}),
+        dossier=dossier_events(dossier.events),
+        dossier_summary=dossier.summary,
         awaiting_approval=run.state == "awaiting_approval",
     )
