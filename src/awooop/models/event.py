@@ -66,7 +66,8 @@ class ChannelEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Imported history (awooop.imports): the system it came from and its id there; NULL for live
     # events. origin_occurrences is the source's own occurrence count (Alerta duplicateCount + 1,
-    # Opsgenie count), kept as a fact about the source, never added to AwoooP's own counts.
+    # Opsgenie count): lifetimes and daily rollups count it (retention.repository.OCCURRENCES); the
+    # recurrence window's own event counts do not.
     origin_system: Mapped[str | None] = mapped_column(String(32))
     origin_id: Mapped[str | None] = mapped_column(String(512))
     origin_occurrences: Mapped[int | None] = mapped_column(Integer)

@@ -28,7 +28,8 @@ def _latest(*values: datetime | None) -> datetime | None:
 
 async def work_item_lifetime(session: AsyncSession, *, project_id: str, recurrence_key: str) -> dict[str, Any]:
     """``{occurrence_total, first_seen_at, last_seen_at, days_active, compacted_days}`` (heartbeats left out,
-    duplicates counted, as the recurrence read model counts occurrences)."""
+    duplicates counted, as the recurrence read model counts occurrences; an imported event counts its
+    source's occurrence count, ``origin_occurrences``)."""
     marker = await repository.get_compacted_before(session, project_id)
     compacted = await repository.rollup_span(session, build_work_item_id(project_id, recurrence_key))
     live = await repository.live_span(

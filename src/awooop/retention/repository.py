@@ -209,6 +209,10 @@ _SEVERITY = case(
     *((ChannelEvent.severity == name, rank) for name, rank in SEVERITY_RANK.items()),
     else_=0,
 )
+# What one stored event counts as occurrences: an imported event carries its source's own count
+# (Alerta duplicateCount + 1, Opsgenie count: awooop.imports), any other event is one. Rollups and
+# live spans sum the same expression, so a lifetime is the same before and after its day is compacted.
+OCCURRENCES = case((ChannelEvent.origin_occurrences > 1, ChannelEvent.origin_occurrences), else_=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +233,7 @@ async def aggregate_day(session: AsyncSession, project_id: str, start: datetime,
     query = (
         select(
             ChannelEvent.recurrence_key,
-            func.count(),
+            func.sum(OCCURRENCES),
             func.sum(case((ChannelEvent.is_duplicate == true(), 1), else_=0)),
             func.sum(original_firing),
             func.min(ChannelEvent.received_at),
@@ -308,7 +312,7 @@ def _day_of(session: AsyncSession) -> ColumnElement[Any]:
 
 
 async def live_span(session: AsyncSession, project_id: str, recurrence_key: str, since: datetime | None) -> Span:
-    """The key's alert events not yet compacted, off (project_id, recurrence_key, received_at)."""
+    """The key's alert events not yet compacted (their occurrences), off (project_id, recurrence_key, received_at)."""
     conditions = [
         ChannelEvent.project_id == project_id,
         ChannelEvent.recurrence_key == recurrence_key,
@@ -318,7 +322,7 @@ async def live_span(session: AsyncSession, project_id: str, recurrence_key: str,
     if since is not None:
         conditions.append(ChannelEvent.received_at >= since)
     query = select(
-        func.count(),
+        func.coalesce(func.sum(OCCURRENCES), 0),
         func.min(ChannelEvent.received_at),
         func.max(ChannelEvent.received_at),
         func.count(func.distinct(_day_of(session))),

@@ -179,7 +179,10 @@ class OperatorRef(BaseModel):
 class WorkItemLifetime(BaseModel):
     """Every occurrence the work item ever had: daily rollups of purged days plus its live events."""
 
-    occurrence_total: int = Field(description="alert events of the key (duplicates included, heartbeats not)")
+    occurrence_total: int = Field(
+        description="alert events of the key (duplicates included, heartbeats not; an imported event counts "
+        "its source's occurrence count)"
+    )
     first_seen_at: datetime | None
     last_seen_at: datetime | None
     days_active: int = Field(description="UTC days with at least one occurrence")
