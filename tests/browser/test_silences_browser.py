@@ -1,5 +1,5 @@
 """The Silences page in Debian's Chromium against a live server: create from the form, the silenced
-badge on the events page, expire, and the page in 繁體中文. Any console error, page error or
+badge on the events and incidents pages, expire, and the page in 繁體中文. Any console error, page error or
 4xx/5xx response fails the test."""
 
 from __future__ import annotations
@@ -75,6 +75,16 @@ async def test_silences_page_create_badge_expire_and_chinese(
         await expect(lines).to_have_count(2)
         await expect(lines.filter(has_text="HighLatency").locator(".badge", has_text="silenced")).to_be_visible()
         await expect(lines.filter(has_text="DiskFull").locator(".badge", has_text="silenced")).to_have_count(0)
+
+        # Their incidents carry the same badge, in the list and on the incident's page.
+        await page.goto(f"{base}/console/incidents")
+        incidents = page.locator("table.incidents tbody tr")
+        await expect(incidents).to_have_count(2)
+        await expect(incidents.filter(has_text="HighLatency").locator(".badge", has_text="silenced")).to_be_visible()
+        await expect(incidents.filter(has_text="DiskFull").locator(".badge", has_text="silenced")).to_have_count(0)
+        await incidents.filter(has_text="HighLatency").locator("a.id").click()
+        await expect(page.get_by_test_id("incident-silence")).to_be_visible()
+        await page.goto(f"{base}/console/events")
 
         # An event's dossier offers a silence pre-filled with its labels.
         await lines.filter(has_text="DiskFull").locator("summary").click()

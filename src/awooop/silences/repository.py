@@ -154,6 +154,24 @@ async def silenced_events(session: AsyncSession, silence_id: uuid.UUID, limit: i
     return (await session.scalars(stmt)).all()
 
 
+async def silenced_incidents(
+    session: AsyncSession, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], uuid.UUID]:
+    """(project, incident id) → the silence that first held the incident's notification, for those
+    of ``keys`` a silence covered (the suppressions' unique (project, incident) index)."""
+    if not keys:
+        return {}
+    stmt = (
+        select(SilenceSuppression.project_id, SilenceSuppression.incident_id, SilenceSuppression.silence_id)
+        .where(tuple_(SilenceSuppression.project_id, SilenceSuppression.incident_id).in_(sorted(keys)))
+        .order_by(SilenceSuppression.created_at)
+    )
+    found: dict[tuple[str, str], uuid.UUID] = {}
+    for project_id, incident_id, silence_id in (await session.execute(stmt)).tuples():
+        found.setdefault((project_id, incident_id), silence_id)
+    return found
+
+
 async def silenced_among(session: AsyncSession, event_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
     """Event id → silence id for those of ``event_ids`` a silence covered (primary-key lookups)."""
     if not event_ids:

@@ -260,6 +260,11 @@ async def silenced_events(
     return SilencedEventsRead(silence_id=silence.id, events=[SilencedEventRead.model_validate(e) for e in events])
 
 
+async def silenced_incidents(session: AsyncSession, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Which of these (project, incident id) a silence covered (→ silence id as a string), for badges."""
+    return {key: str(silence_id) for key, silence_id in (await repository.silenced_incidents(session, keys)).items()}
+
+
 async def silenced_among(session: AsyncSession, event_ids: Collection[uuid.UUID | str]) -> dict[str, str]:
     """Which of these events a silence covered (event id → silence id, as strings), for badges."""
     ids = {uuid.UUID(str(e)) for e in event_ids}

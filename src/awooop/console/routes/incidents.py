@@ -11,6 +11,7 @@ from awooop.console.views.incidents import SEVERITIES, STATUSES, build_incident_
 from awooop.console.web import ConsoleDep, ConsoleRoute, render
 from awooop.deps import ReadSessionDep
 from awooop.incidents import service as incidents
+from awooop.silences import service as silences
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -44,7 +45,15 @@ async def incident_list(
         now=console.now,
         many_projects=console.project is None and len(console.available_projects) > 1,
     )
-    context = {"section": "incidents", "view": view, "cursor": cursor, "statuses": STATUSES, "severities": SEVERITIES}
+    silenced = await silences.silenced_incidents(session, {(inc.project_id, inc.id) for inc in page.items})
+    context = {
+        "section": "incidents",
+        "view": view,
+        "cursor": cursor,
+        "statuses": STATUSES,
+        "severities": SEVERITIES,
+        "silenced": silenced,
+    }
     return render(console, "incidents.html", context)
 
 
@@ -53,4 +62,6 @@ async def incident_detail(
     console: ConsoleDep, session: ReadSessionDep, incident_id: Annotated[str, Path(max_length=64)]
 ) -> HTMLResponse:
     detail = await incidents.get_incident_detail(session, incident_id, projects=console.projects)
-    return render(console, "incident_detail.html", {"section": "incidents", "view": build_incident_detail(detail)})
+    silenced = await silences.silenced_incidents(session, {(detail.project_id, detail.id)})
+    context = {"section": "incidents", "view": build_incident_detail(detail), "silenced": silenced}
+    return render(console, "incident_detail.html", context)
