@@ -14,7 +14,8 @@ from awooop.models import ChannelEvent, Incident, Run
 from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
 from awooop.workitems import repository
 from awooop.workitems.classify import ResolvedWorkItemMode
-from awooop.workitems.recurrence import REF_KINDS, RecurrenceFacts, RecurrenceGroup
+from awooop.workitems.facts import REF_KINDS, RecurrenceFacts
+from awooop.workitems.recurrence import RecurrenceGroup
 from awooop.workitems.schemas import (
     CheckStatus,
     DryRunOutcome,
