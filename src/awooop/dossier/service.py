@@ -51,32 +51,27 @@ __all__ = [
 ]
 
 
+def _item_fields(row: Row[Any]) -> dict[str, Any]:
+    """The fields of a recent-events item, which the console's list item extends."""
+    return {
+        "event_id": row.id,
+        "project_id": row.project_id,
+        "channel_type": row.channel_type,
+        "provider_event_id": row.provider_event_id,
+        "channel_chat_id": row.channel_chat_id,
+        "content_preview": row.content_preview,
+        "is_duplicate": row.is_duplicate,
+        "received_at": row.received_at,
+    }
+
+
 def _recent_item(row: Row[Any]) -> ChannelEventItem:
-    return ChannelEventItem(
-        event_id=row.id,
-        project_id=row.project_id,
-        channel_type=row.channel_type,
-        provider_event_id=row.provider_event_id,
-        channel_chat_id=row.channel_chat_id,
-        content_preview=row.content_preview,
-        is_duplicate=row.is_duplicate,
-        received_at=row.received_at,
-    )
+    return ChannelEventItem(**_item_fields(row))
 
 
 def _listed_item(row: Row[Any]) -> ChannelEventListItem:
     return ChannelEventListItem(
-        event_id=row.id,
-        project_id=row.project_id,
-        channel_type=row.channel_type,
-        provider_event_id=row.provider_event_id,
-        channel_chat_id=row.channel_chat_id,
-        content_preview=row.content_preview,
-        is_duplicate=row.is_duplicate,
-        received_at=row.received_at,
-        provider=row.provider,
-        stage=row.stage,
-        duplicate_of=row.duplicate_of,
+        **_item_fields(row), provider=row.provider, stage=row.stage, duplicate_of=row.duplicate_of
     )
 
 
