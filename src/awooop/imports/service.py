@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,9 +98,3 @@ async def store_rows(session: AsyncSession, records: Sequence[Encoded]) -> int:
 async def origins_of(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Which of these events were imported, and from where (the console's "imported from X")."""
     return await repository.origins(session, event_ids)
-
-
-async def with_origins(session: AsyncSession, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Event items (recent list, dossier) with ``origin_system`` added: None for live events."""
-    found = await origins_of(session, [item["event_id"] for item in items])
-    return [{**item, "origin_system": found.get(item["event_id"])} for item in items]
