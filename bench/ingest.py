@@ -109,13 +109,13 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         try:
             return await self._exchange(url, wire)
         except (OSError, asyncio.IncompleteReadError) as exc:
-            if reused:  # the server closed an idle keep-alive connection: one fresh try
+            if reused:  # the server closed an idle keep-alive connection: one try on a new one
                 with contextlib.suppress(OSError, asyncio.IncompleteReadError):
-                    return await self._exchange(url, wire)
+                    return await self._exchange(url, wire, fresh=True)
             raise httpx.ConnectError(str(exc), request=request) from exc
 
-    async def _exchange(self, url: httpx.URL, wire: bytes) -> httpx.Response:
-        if self._idle:
+    async def _exchange(self, url: httpx.URL, wire: bytes, *, fresh: bool = False) -> httpx.Response:
+        if self._idle and not fresh:
             reader, writer = self._idle.pop()
         else:
             reader, writer = await asyncio.open_connection(url.host, url.port)

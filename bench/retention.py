@@ -17,13 +17,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -41,12 +45,13 @@ from ingest import (
     stop_server,
 )
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.config import Settings
 from awooop.core.clock import utcnow
 from awooop.core.db import Database
 from awooop.retention import service
-from awooop.retention.service import Pacing
+from awooop.retention.pacing import Pacing
 
 MAX_IN_FLIGHT = 256
 sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
@@ -124,8 +129,11 @@ async def seed(db: Database, rows: int) -> tuple[float, float]:
     return seconds, (await database_bytes(db) - before) / rows
 
 
-async def sender(client: httpx.AsyncClient, url: str, rate: float, phase: Phase, until: asyncio.Event) -> None:
-    bodies = Bodies(1)
+async def sender(
+    client: httpx.AsyncClient, url: str, rate: float, phase: Phase, until: asyncio.Event, *, bodies: Bodies
+) -> None:
+    """Open loop at ``rate``; ``bodies`` is shared by the phases, so every alert of every phase is new
+    (a phase of its own would repeat the previous phase's alerts: duplicates, a lighter path)."""
     interval = 1.0 / rate
     tasks: set[asyncio.Task[None]] = set()
     started = time.perf_counter()
@@ -157,6 +165,64 @@ async def wait_ready(client: httpx.AsyncClient, base: str, server: subprocess.Po
     raise SystemExit("server did not become ready within 60 s")
 
 
+def _purge_in_child(url: str, workdir: str, pacing: Pacing, now: datetime) -> dict[str, float]:
+    """One retention pass in a process of its own (as the worker of another node or a cron job
+    runs it): its Python work must not delay the load generator's event loop, which would show
+    as intake latency that the server never had."""
+
+    holds: list[float] = []
+    plain = Database.transaction
+
+    @contextlib.asynccontextmanager
+    async def timed_transaction(self: Database) -> AsyncIterator[AsyncSession]:
+        """The pass's write transactions, timed from the first statement (the lock taken) to the end."""
+        async with plain(self) as session:
+            await session.connection()
+            started = time.perf_counter()
+            yield session
+        holds.append(time.perf_counter() - started)
+
+    Database.transaction = timed_transaction  # type: ignore[method-assign,assignment]
+
+    async def _run() -> dict[str, float]:
+        db = Database.connect(url, pool_size=2)
+        try:
+            settings = Settings(database_url=url, data_dir=Path(workdir))
+            report = await service.run_pass(db, settings, now=now, pacing=pacing, give_back=False)
+        finally:
+            await db.dispose()
+        return {
+            "purged": report.total("raw_events") + report.total("duplicates"),
+            "days": sum(c.days for c in report.compaction),
+            "rollups": sum(c.rollups for c in report.compaction),
+            "transactions": len(holds),
+            "hold_p50": _percentile(holds, 0.5),
+            "hold_p99": _percentile(holds, 0.99),
+            "hold_max": max(holds, default=0.0),
+            "hold_share": sum(holds),
+        }
+
+    return asyncio.run(_run())
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else 0.0
+
+
+def _vacuum_in_child(url: str, seconds: float) -> int | None:
+    async def _run() -> int | None:
+        db = Database.connect(url, pool_size=2)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(seconds, stop.set)
+        try:
+            return await service.give_space_back(db, stop)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(_run())
+
+
 async def timed(seconds: float) -> asyncio.Event:
     done = asyncio.Event()
     asyncio.get_running_loop().call_later(seconds, done.set)
@@ -172,6 +238,8 @@ async def run(args: argparse.Namespace) -> None:
         url, workdir, port, argparse.Namespace(no_routing=False, app="awooop.app:create_app", workers=1, profile=None)
     )
     db = Database.connect(url, pool_size=2)
+    # The pass and the vacuum run in a process of their own (_purge_in_child).
+    child = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     base = f"http://127.0.0.1:{port}"
     hub = f"{base}/api/v1/hub/{PROJECT}/alertmanager"
     try:
@@ -179,26 +247,37 @@ async def run(args: argparse.Namespace) -> None:
             transport=LoopbackTransport(), headers={"Authorization": f"Bearer {TOKEN}"}
         ) as client:
             await wait_ready(client, base, server)
-            first = await client.post(hub, content=Bodies(1).next())
+            bodies = Bodies(1)
+            first = await client.post(hub, content=bodies.next())
             assert first.status_code == 202, first.text
             seconds, per_event = await seed(db, args.events)
             print(f"seeded {args.events} events in {seconds:.0f} s; {per_event:.0f} bytes per stored event")
             size_before = await file_bytes(db)
 
+            await asyncio.get_running_loop().run_in_executor(child, os.getpid)  # started before the clock runs
             idle = Phase("idle")
-            await sender(client, hub, args.rate, idle, await timed(args.seconds))
+            await sender(client, hub, args.rate, idle, await timed(args.seconds), bodies=bodies)
             during = Phase("during purge")
             until = asyncio.Event()
             settings = Settings(database_url=url, data_dir=workdir)
-            batch = args.batch or (
-                settings.retention_sqlite_batch_rows if db.is_sqlite else settings.retention_batch_rows
-            )
-            pacing = Pacing(batch, args.pause)
-            load = asyncio.create_task(sender(client, hub, args.rate, during, until))
+            pacing = service.default_pacing(db, settings)
+            if args.batch:  # fixed batches of this size, for comparison
+                pacing = Pacing(args.batch, pacing.pause_seconds)
+            if args.pause is not None:
+                pacing = dataclasses.replace(pacing, pause_seconds=args.pause)
+            if args.hold_ms is not None:
+                pacing = dataclasses.replace(pacing, hold_seconds=args.hold_ms / 1000)
+            load = asyncio.create_task(sender(client, hub, args.rate, during, until, bodies=bodies))
             started = time.perf_counter()
+            loop = asyncio.get_running_loop()
             try:
-                report = await service.run_pass(
-                    db, settings, now=utcnow() + timedelta(seconds=1), pacing=pacing, give_back=False
+                report = await loop.run_in_executor(
+                    child,
+                    _purge_in_child,
+                    url,
+                    str(workdir),
+                    pacing,
+                    utcnow() + timedelta(seconds=1),
                 )
             finally:
                 purge_seconds = time.perf_counter() - started
@@ -208,25 +287,25 @@ async def run(args: argparse.Namespace) -> None:
             print(during.report())
             print(f"p99 during purge / idle p99 = {during.percentile(0.99) / idle.percentile(0.99):.2f}")
             vacuuming = Phase("during vacuum")
-            until, stop = asyncio.Event(), asyncio.Event()
-            asyncio.get_running_loop().call_later(args.vacuum_seconds, stop.set)
-            load = asyncio.create_task(sender(client, hub, args.rate, vacuuming, until))
+            until = asyncio.Event()
+            load = asyncio.create_task(sender(client, hub, args.rate, vacuuming, until, bodies=bodies))
             pages_before = await free_pages(db)
             vacuum_started = time.perf_counter()
             try:
-                left = await service.give_space_back(db, stop)
+                left = await loop.run_in_executor(child, _vacuum_in_child, url, args.vacuum_seconds)
             finally:
                 vacuum_seconds = time.perf_counter() - vacuum_started
                 until.set()
                 await load
     finally:
         stop_server(server)
+        child.shutdown()
     size_after = await file_bytes(db)
     await db.dispose()
     if pg_name:
         await drop_database(pg_name)
     shutil.rmtree(workdir, ignore_errors=True)
-    purged = report.total("raw_events") + report.total("duplicates")
+    purged = report["purged"]
     if left is not None:
         print(vacuuming.report())
         print(
@@ -235,9 +314,14 @@ async def run(args: argparse.Namespace) -> None:
         )
     print(
         f"purged {purged} events in {purge_seconds:.0f} s ({purged / purge_seconds:.0f}/s, "
-        f"batches of {pacing.batch_rows}, pause {args.pause * 1000:.0f} ms); "
-        f"compacted {sum(c.days for c in report.compaction)} days "
-        f"into {sum(c.rollups for c in report.compaction)} rollups"
+        f"batches of at most {pacing.batch_rows}, pause {pacing.pause_seconds * 1000:.0f} ms, "
+        f"hold target {'none' if pacing.hold_seconds is None else f'{pacing.hold_seconds * 1000:.0f} ms'}); "
+        f"compacted {report['days']} days into {report['rollups']} rollups"
+    )
+    print(
+        f"the pass's {report['transactions']:.0f} write transactions held the database "
+        f"p50 {report['hold_p50'] * 1000:.1f} ms, p99 {report['hold_p99'] * 1000:.1f} ms, "
+        f"max {report['hold_max'] * 1000:.1f} ms; {report['hold_share'] / purge_seconds:.0%} of the pass"
     )
     print(f"database {size_before / 1e6:.0f} MB before the purge, {size_after / 1e6:.0f} MB after")
 
@@ -248,9 +332,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rate", type=float, default=100.0, help="deliveries per second, one alert each")
     parser.add_argument("--seconds", type=float, default=20.0, help="idle phase")
-    parser.add_argument("--batch", type=int, help="rows per delete (default: the setting of the engine)")
+    parser.add_argument("--batch", type=int, help="fixed batches of this many rows (default: the engine's pacing)")
+    parser.add_argument("--hold-ms", type=float, help="SQLite: the write-lock hold a batch aims at")
     parser.add_argument("--vacuum-seconds", type=float, default=60.0, help="cap of the SQLite vacuum phase")
-    parser.add_argument("--pause", type=float, default=Settings().retention_batch_pause_seconds)
+    parser.add_argument("--pause", type=float, help="least pause after a batch (default: the setting)")
     return parser.parse_args()
 
 

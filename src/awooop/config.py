@@ -80,7 +80,10 @@ class Settings(BaseSettings):
     retention_interval_seconds: float = Field(default=3600, gt=0, description="Pause between scheduled purges")
     retention_batch_rows: int = Field(default=1000, ge=1, le=50_000, description="Rows deleted per transaction")
     retention_sqlite_batch_rows: int = Field(
-        default=100, ge=1, le=50_000, description="Rows per delete on SQLite (one writer: short lock holds)"
+        default=100, ge=1, le=50_000, description="Most rows per delete on SQLite (one writer: short lock holds)"
+    )
+    retention_sqlite_hold_ms: float = Field(
+        default=5.0, gt=0, le=1000, description="Write-lock hold a SQLite purge batch aims at (sizes the batches)"
     )
     retention_batch_pause_seconds: float = Field(default=0.05, ge=0, description="Pause between purge batches")
 

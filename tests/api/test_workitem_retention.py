@@ -18,7 +18,7 @@ from awooop.hub.envelope import work_item_id
 from awooop.models import ChannelEvent
 from awooop.operators import projects
 from awooop.retention import service as retention
-from awooop.retention.service import Pacing
+from awooop.retention.pacing import Pacing
 from tests.factories import Factory
 from tests.fakes.events import alert
 from tests.retention_data import count, store

@@ -12,7 +12,7 @@ from awooop.core.clock import utcnow
 from awooop.core.db import Database
 from awooop.hub.envelope import work_item_id
 from awooop.retention import service as retention
-from awooop.retention.service import Pacing
+from awooop.retention.pacing import Pacing
 from tests.console.console_data import login
 from tests.factories import Factory
 from tests.fakes.events import alert

@@ -14,7 +14,7 @@ from awooop.hub.envelope import work_item_id
 from awooop.models import ChannelEvent, EventRollup
 from awooop.retention import service
 from awooop.retention.lifetime import work_item_lifetime
-from awooop.retention.service import Pacing
+from awooop.retention.pacing import Pacing
 from tests.factories import Factory
 from tests.fakes.events import alert
 from tests.imports.helpers import import_files

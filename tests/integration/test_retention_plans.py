@@ -19,7 +19,7 @@ from sqlalchemy import event, text
 from awooop.config import Settings
 from awooop.core.db import Database
 from awooop.retention import service
-from awooop.retention.service import Pacing
+from awooop.retention.pacing import Pacing
 from tests.factories import Factory
 
 TABLES = ("channel_events", "intake_rejections", "notification_outbox", "runs", "console_sessions", "run_transitions")

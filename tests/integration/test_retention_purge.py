@@ -20,7 +20,7 @@ from awooop.models import (
     WorkItemRecord,
 )
 from awooop.retention import service
-from awooop.retention.service import Pacing
+from awooop.retention.pacing import Pacing
 from tests.factories import Factory
 from tests.fakes.events import alert
 from tests.retention_data import (

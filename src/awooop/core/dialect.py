@@ -42,10 +42,12 @@ from sqlalchemy import (
     Table,
     TextClause,
     Uuid,
+    and_,
     any_,
     bindparam,
     cast,
     func,
+    or_,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -196,6 +198,17 @@ def any_of(session: AsyncSession, column: InstrumentedAttribute[Any], values: Co
     if is_postgresql(session):
         return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
     return column.in_(list(values))
+
+
+def pairs_in(
+    first: InstrumentedAttribute[Any], second: InstrumentedAttribute[Any], pairs: Collection[tuple[Any, Any]]
+) -> ColumnElement[bool]:
+    """``(first, second) IN pairs`` as one ``first = a AND second IN (…)`` term per first value, so each
+    term is an index probe on both engines: SQLite plans a row-value ``IN (VALUES …)`` as a full scan."""
+    grouped: dict[Any, list[Any]] = {}
+    for a, b in pairs:
+        grouped.setdefault(a, []).append(b)
+    return or_(*(and_(first == a, second.in_(sorted(bs))) for a, bs in sorted(grouped.items())))
 
 
 def byte_prefix_range(

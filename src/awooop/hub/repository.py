@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, tuple_
+from sqlalchemy import Select, Table, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awooop.core.dialect import PgUnnest, conflict_free_insert, dialect_name, writers_serialised
+from awooop.core.dialect import PgUnnest, any_of, conflict_free_insert, dialect_name, writers_serialised
 from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, IntakeRejection, Project, WorkItemKey
 
@@ -117,18 +117,33 @@ async def insert_plain(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
             await conn.exec_driver_sql(_PG_INSERT_PLAIN, pg_arrays(chunk))
 
 
+def original_lookup(
+    session: AsyncSession, project_id: str, provider: str, event_ids: Sequence[str]
+) -> Select[tuple[uuid.UUID, str]]:
+    """(id, provider_event_id) of the originals among one source's ``event_ids``."""
+    return select(EVENTS.c.id, EVENTS.c.provider_event_id).where(
+        EVENTS.c.project_id == project_id,
+        EVENTS.c.provider == provider,
+        EVENTS.c.is_duplicate == False,  # noqa: E712 - renders the index predicate literally
+        any_of(session, ChannelEvent.provider_event_id, event_ids),
+    )
+
+
 async def find_originals(session: AsyncSession, keys: Iterable[EventKey]) -> dict[EventKey, uuid.UUID]:
-    """Ids of the originals for ``keys``, batched (served by `uq_channel_events_original`)."""
+    """Ids of the originals for ``keys``: per (project, provider), equality on both and the event ids
+    as one list, which `uq_channel_events_original` serves on both engines. (A row-value
+    ``(project_id, provider, provider_event_id) IN (VALUES …)`` is a full scan of channel_events on
+    SQLite: ~80 ms at 100,000 events for every delivery that repeats one.)"""
     found: dict[EventKey, uuid.UUID] = {}
-    wanted = list(keys)
+    by_source: dict[tuple[str, str], list[str]] = {}
+    for project_id, provider, provider_event_id in keys:
+        by_source.setdefault((project_id, provider), []).append(provider_event_id)
     conn = await session.connection()
-    for chunk in _chunks(wanted, LOOKUP_CHUNK):
-        stmt = select(EVENTS.c.id, EVENTS.c.project_id, EVENTS.c.provider, EVENTS.c.provider_event_id).where(
-            EVENTS.c.is_duplicate == False,  # noqa: E712 - renders the index predicate literally
-            tuple_(EVENTS.c.project_id, EVENTS.c.provider, EVENTS.c.provider_event_id).in_(list(chunk)),
-        )
-        for event_id, project_id, provider, provider_event_id in await conn.execute(stmt):
-            found[(project_id, provider, provider_event_id)] = event_id
+    for (project_id, provider), event_ids in sorted(by_source.items()):
+        for chunk in _chunks(sorted(event_ids), LOOKUP_CHUNK):
+            stmt = original_lookup(session, project_id, provider, chunk)
+            for event_id, provider_event_id in await conn.execute(stmt):
+                found[(project_id, provider, provider_event_id)] = event_id
     return found
 
 

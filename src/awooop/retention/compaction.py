@@ -8,6 +8,7 @@ day, and computing it again (a crash before the marker moved) replaces it: nothi
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from awooop.retention.retry import patiently
 
 ONE_DAY = timedelta(days=1)
 WRITE_CHUNK = 200  # rollup rows per write transaction
+SQLITE_WRITE_CHUNK = 50  # SQLite's one writer: a chunk holds the lock ~5 ms, like a purge batch (pacing.py)
 
 
 def _rows(project_id: str, day: date, groups: list[repository.DayGroup]) -> list[dict[str, Any]]:
@@ -38,7 +40,7 @@ def _rows(project_id: str, day: date, groups: list[repository.DayGroup]) -> list
     ]
 
 
-async def _compact_day(db: Database, project_id: str, day: date, now: datetime) -> int:
+async def _compact_day(db: Database, project_id: str, day: date, now: datetime, pause_seconds: float) -> int:
     """Read the day without the write lock (its raw rows cannot change: nothing before the marker is
     deleted and events arrive at today's time), then write its rollups and move the marker in one short
     write transaction."""
@@ -58,14 +60,17 @@ async def _compact_day(db: Database, project_id: str, day: date, now: datetime) 
     # Rollups go in chunks of their own short transactions (a busy day has thousands of keys; on SQLite one
     # transaction for all of them would hold the single write lock for seconds). Upserts replace, so a crash
     # between chunks only means the day is computed and written again; the marker moves last.
-    for start in range(0, max(len(rows), 1), WRITE_CHUNK):
+    size = SQLITE_WRITE_CHUNK if db.is_sqlite else WRITE_CHUNK
+    for start in range(0, max(len(rows), 1), size):
 
-        async def _write(chunk: slice = slice(start, start + WRITE_CHUNK)) -> None:
+        async def _write(chunk: slice = slice(start, start + size)) -> None:
             async with db.transaction() as session:
                 await repository.upsert_rollups(session, rows[chunk])
                 await repository.remember_keys(session, keys[chunk])
 
         await patiently(_write)
+        if start + size < len(rows):
+            await asyncio.sleep(pause_seconds)  # as between purge batches: intake's commits get their turn
 
     async def _advance() -> None:
         async with db.transaction() as session:
@@ -75,7 +80,9 @@ async def _compact_day(db: Database, project_id: str, day: date, now: datetime) 
     return len(rows)
 
 
-async def compact_project(db: Database, project_id: str, *, through: date, now: datetime) -> tuple[date, int, int]:
+async def compact_project(
+    db: Database, project_id: str, *, through: date, now: datetime, pause_seconds: float = 0.0
+) -> tuple[date, int, int]:
     """Roll up every day of ``project_id`` before ``through`` not rolled up yet; days without events are
     skipped by one index step each. Returns (the marker afterwards, days compacted, rollup rows written)."""
     async with db.reader() as session:
@@ -87,7 +94,7 @@ async def compact_project(db: Database, project_id: str, *, through: date, now: 
         return marker, 0, 0
     day, days, written = marker, 0, 0
     while day < through:
-        written += await _compact_day(db, project_id, day, now)
+        written += await _compact_day(db, project_id, day, now, pause_seconds)
         days += 1
         async with db.reader() as session:
             following = await repository.first_event_at(session, project_id, since=day_start(day + ONE_DAY))

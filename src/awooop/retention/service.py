@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from awooop.core.db import Database
 from awooop.errors import NotFound
 from awooop.retention import compaction, repository
 from awooop.retention.metrics import LAST_PASS, OLDEST_EVENT_AGE, ROWS_PURGED
+from awooop.retention.pacing import BatchSizer, Pacing
 from awooop.retention.policy import (
     FIELD_NAMES,
     PROJECT_KINDS,
@@ -85,10 +87,12 @@ class PassReport:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class Pacing:
-    batch_rows: int
-    pause_seconds: float
+def default_pacing(db: Database, settings: Settings) -> Pacing:
+    """PostgreSQL: fixed batches. SQLite: batches sized to hold the one write lock briefly (pacing.py)."""
+    if db.is_sqlite:
+        hold = settings.retention_sqlite_hold_ms / 1000
+        return Pacing(settings.retention_sqlite_batch_rows, settings.retention_batch_pause_seconds, hold)
+    return Pacing(settings.retention_batch_rows, settings.retention_batch_pause_seconds)
 
 
 async def effective_policies(db: Database, settings: Settings) -> dict[str, RetentionDays]:
@@ -145,19 +149,24 @@ async def _purge(
         async with db.reader() as session:
             return await repository.count_expired(session, make(limit=pacing.batch_rows))
     total = 0
+    sizer = BatchSizer(pacing)
     while stop is None or not stop.is_set():
-        batch = make(limit=pacing.batch_rows)
+        batch = make(limit=sizer.rows)
 
-        async def _delete(batch: repository.Target = batch) -> int:
+        async def _delete(batch: repository.Target = batch) -> tuple[int, float]:
             async with db.transaction() as session:
-                return await repository.delete_batch(session, batch)
+                await session.connection()  # SQLite: BEGIN IMMEDIATE, the write lock is ours from here
+                started = time.perf_counter()
+                deleted = await repository.delete_batch(session, batch)
+            return deleted, time.perf_counter() - started  # until the commit released it
 
-        deleted = await patiently(_delete)
+        deleted, held = await patiently(_delete)
         total += deleted
         ROWS_PURGED.labels(batch.table.name, batch.kind).inc(deleted)
-        if deleted < pacing.batch_rows:
+        if deleted < sizer.rows:
             break
-        await asyncio.sleep(pacing.pause_seconds)
+        sizer.observe(deleted, held)
+        await asyncio.sleep(sizer.pause_seconds)
     return total
 
 
@@ -179,7 +188,7 @@ async def _purge_project(
     marker: date | None = None
     if not report.dry_run:
         marker, days, rollups = await compaction.compact_project(
-            db, project_id, through=compaction_day(now, policy), now=now
+            db, project_id, through=compaction_day(now, policy), now=now, pause_seconds=pacing.pause_seconds
         )
         report.compaction.append(ProjectCompaction(project_id, marker, days, rollups))
     for kind in PROJECT_KINDS:
@@ -262,8 +271,7 @@ async def run_pass(
     """One retention pass over every project (or one): compaction, batched deletes, vacuum (unless
     ``give_back`` is false: the benchmark times it apart), gauges."""
     moment = now or clock.utcnow()
-    rows = settings.retention_sqlite_batch_rows if db.is_sqlite else settings.retention_batch_rows
-    pace = pacing or Pacing(rows, settings.retention_batch_pause_seconds)
+    pace = pacing or default_pacing(db, settings)
     report = PassReport(started_at=moment, dry_run=dry_run)
     policies = await effective_policies(db, settings)
     if project_id is not None:

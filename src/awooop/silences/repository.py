@@ -7,9 +7,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awooop.core.dialect import pairs_in
 from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, Incident, Silence, SilenceSuppression
 
@@ -111,7 +112,7 @@ async def get_incidents(session: AsyncSession, keys: Collection[tuple[str, str]]
     """By (project, incident id): incident ids are numbered per project (uq_incidents_project_id_id)."""
     if not keys:
         return {}
-    stmt = select(Incident).where(tuple_(Incident.project_id, Incident.id).in_(sorted(keys)))
+    stmt = select(Incident).where(pairs_in(Incident.project_id, Incident.id, keys))
     return {(i.project_id, i.id): i for i in (await session.scalars(stmt)).all() if i.id is not None}
 
 
@@ -163,7 +164,7 @@ async def silenced_incidents(
         return {}
     stmt = (
         select(SilenceSuppression.project_id, SilenceSuppression.incident_id, SilenceSuppression.silence_id)
-        .where(tuple_(SilenceSuppression.project_id, SilenceSuppression.incident_id).in_(sorted(keys)))
+        .where(pairs_in(SilenceSuppression.project_id, SilenceSuppression.incident_id, keys))
         .order_by(SilenceSuppression.created_at)
     )
     found: dict[tuple[str, str], uuid.UUID] = {}
