@@ -27,7 +27,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from awooop.hub.providers import HEARTBEAT_STAGE
 from awooop.models import (
@@ -355,11 +355,16 @@ async def sqlite_auto_vacuum(session: AsyncSession) -> int | None:
     return int(await session.scalar(text("PRAGMA auto_vacuum")) or 0)
 
 
-async def sqlite_incremental_vacuum(session: AsyncSession, pages: int) -> int:
-    """Give up to ``pages`` free pages back to the file system; returns the free pages left.
-    The pragma frees one page per result row, so every row is fetched."""
-    conn = await session.connection()
-    result = await conn.exec_driver_sql(f"PRAGMA incremental_vacuum({int(pages)})")
-    if result.returns_rows:
-        result.all()
+async def sqlite_incremental_vacuum(conn: AsyncConnection, pages: int) -> None:
+    """Give up to ``pages`` free pages back to the file system, as a write transaction of its own.
+
+    The pragma frees one page per step of its statement and returns no columns, so a driver's
+    ``execute`` (one step; nothing to fetch) frees a single page whatever ``pages`` says. sqlite3's
+    ``executescript`` steps it to completion; it runs outside any open transaction."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None  # a live connection of the pool
+    await driver.executescript(f"PRAGMA incremental_vacuum({int(pages)})")
+
+
+async def sqlite_free_pages(session: AsyncSession) -> int:
     return int(await session.scalar(text("PRAGMA freelist_count")) or 0)

@@ -240,8 +240,10 @@ async def give_space_back(db: Database, stop: asyncio.Event | None = None) -> in
         return None
 
     async def _step() -> int:
-        async with db.transaction() as session:
-            return await repository.sqlite_incremental_vacuum(session, VACUUM_PAGES_PER_STEP)
+        async with db.write_engine.connect() as conn:
+            await repository.sqlite_incremental_vacuum(conn, VACUUM_PAGES_PER_STEP)
+        async with db.reader() as session:
+            return await repository.sqlite_free_pages(session)
 
     while True:
         left = await patiently(_step)
