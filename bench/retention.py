@@ -210,13 +210,13 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else 0.0
 
 
-def _vacuum_in_child(url: str, seconds: float) -> int | None:
+def _vacuum_in_child(url: str, seconds: float, pacing: Pacing) -> int | None:
     async def _run() -> int | None:
         db = Database.connect(url, pool_size=2)
         stop = asyncio.Event()
         asyncio.get_running_loop().call_later(seconds, stop.set)
         try:
-            return await service.give_space_back(db, stop)
+            return await service.give_space_back(db, stop, pacing)
         finally:
             await db.dispose()
 
@@ -292,7 +292,7 @@ async def run(args: argparse.Namespace) -> None:
             pages_before = await free_pages(db)
             vacuum_started = time.perf_counter()
             try:
-                left = await loop.run_in_executor(child, _vacuum_in_child, url, args.vacuum_seconds)
+                left = await loop.run_in_executor(child, _vacuum_in_child, url, args.vacuum_seconds, pacing)
             finally:
                 vacuum_seconds = time.perf_counter() - vacuum_started
                 until.set()

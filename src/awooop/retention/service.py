@@ -228,28 +228,39 @@ async def _sweeps(
     report.purged.append(Purged("console_sessions", TABLE_OF["console_sessions"], None, now, rows))
 
 
-async def give_space_back(db: Database, stop: asyncio.Event | None = None) -> int | None:
-    """SQLite: ``PRAGMA incremental_vacuum`` in small steps (each its own short write transaction).
-    A database created before auto_vacuum=INCREMENTAL keeps its free pages for reuse (no shrink) until
-    one `awooop retention vacuum`. PostgreSQL: nothing to do here (autovacuum; docs/operations.md)."""
+async def give_space_back(db: Database, stop: asyncio.Event | None = None, pacing: Pacing | None = None) -> int | None:
+    """SQLite: ``PRAGMA incremental_vacuum`` in small steps, each its own write transaction, sized like
+    the purge batches by the lock hold they aim at (pages instead of rows; moving a page updates its
+    parents, so a step of 500 pages held the lock ~80 ms). A database created before
+    auto_vacuum=INCREMENTAL keeps its free pages for reuse (no shrink) until one `awooop retention
+    vacuum`. PostgreSQL: nothing to do here (autovacuum; docs/operations.md)."""
     if not db.is_sqlite:
         return None
     async with db.reader() as session:
         mode = await repository.sqlite_auto_vacuum(session)
     if mode != 2:  # 2 = INCREMENTAL
         return None
+    base = pacing or Pacing(VACUUM_PAGES_PER_STEP, VACUUM_PAUSE_SECONDS)
+    sizer = BatchSizer(Pacing(VACUUM_PAGES_PER_STEP, base.pause_seconds, base.hold_seconds))
 
-    async def _step() -> int:
+    async def _step(pages: int) -> tuple[int, float]:
         async with db.write_engine.connect() as conn:
-            await repository.sqlite_incremental_vacuum(conn, VACUUM_PAGES_PER_STEP)
+            started = time.perf_counter()
+            await repository.sqlite_incremental_vacuum(conn, pages)
+            held = time.perf_counter() - started
         async with db.reader() as session:
-            return await repository.sqlite_free_pages(session)
+            return await repository.sqlite_free_pages(session), held
 
-    while True:
-        left = await patiently(_step)
-        if left == 0 or (stop is not None and stop.is_set()):
-            return left
-        await asyncio.sleep(VACUUM_PAUSE_SECONDS)
+    async with db.reader() as session:
+        left = await repository.sqlite_free_pages(session)
+    while left > 0 and not (stop is not None and stop.is_set()):
+        pages = sizer.rows
+        after, held = await patiently(partial(_step, pages))
+        sizer.observe(min(pages, left - after), held)
+        left = after
+        if left:
+            await asyncio.sleep(sizer.pause_seconds)
+    return left
 
 
 async def refresh_oldest_event_gauge(db: Database, projects: list[str], now: datetime) -> None:
@@ -290,7 +301,7 @@ async def run_pass(
         await _sweeps(db, report, policies, defaults(settings), pace, now=moment, stop=stop)
     if not dry_run:
         if give_back:
-            report.sqlite_free_pages = await give_space_back(db, stop)
+            report.sqlite_free_pages = await give_space_back(db, stop, pace)
         await refresh_oldest_event_gauge(db, list(selected), clock.utcnow())
         LAST_PASS.set(clock.utcnow().timestamp())
     async with db.reader() as session:
