@@ -50,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awooop.config import Settings
 from awooop.core.clock import utcnow
 from awooop.core.db import Database
-from awooop.retention import service
+from awooop.retention import repository, service
 from awooop.retention.pacing import Pacing
 
 MAX_IN_FLIGHT = 256
@@ -107,7 +107,7 @@ async def free_pages(db: Database) -> int:
     if not db.is_sqlite:
         return 0
     async with db.reader() as session:
-        return int(await session.scalar(text("PRAGMA freelist_count")) or 0)
+        return await repository.sqlite_free_pages(session)
 
 
 async def seed(db: Database, rows: int) -> tuple[float, float]:

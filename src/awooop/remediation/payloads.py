@@ -12,18 +12,6 @@ from awooop.remediation.events import CommittedEvent
 from awooop.runs.repository import UnfinishedRun
 
 
-def event_attributes(event: CommittedEvent) -> dict[str, Any]:
-    """What playbooks match on."""
-    return {
-        "provider": event.provider,
-        "alertname": event.alertname,
-        "severity": event.severity,
-        "namespace": event.namespace,
-        "target_resource": event.target_resource,
-        "labels": event.labels or {},
-    }
-
-
 def incident_title(event: CommittedEvent) -> str:
     where = "/".join(p for p in (event.namespace, event.target_resource) if p)
     if event.alertname:

@@ -29,9 +29,9 @@ from awooop.models import ChannelEvent, Incident, Run, SilenceSuppression
 from awooop.notify.outbox import NewMessage, enqueue
 from awooop.remediation import repository
 from awooop.remediation.events import CommittedEvent, committed_event
-from awooop.remediation.payloads import approval_payload, event_attributes, opened_payload
+from awooop.remediation.payloads import approval_payload, opened_payload
 from awooop.runs import service as runs
-from awooop.runs.playbooks import list_playbooks, match_playbook
+from awooop.runs.playbooks import list_playbooks, match_attributes, match_playbook
 from awooop.runs.service import NewRun, RunWriter
 from awooop.runs.states import AWAITING_APPROVAL, QUEUED
 from awooop.silences import repository as silences
@@ -51,7 +51,7 @@ async def _start_run(session: AsyncSession, event: CommittedEvent, incident: Inc
     key = incident.recurrence_key
     if key in await runs.unfinished_runs_by_key(session, incident.project_id, [key]):
         return None
-    playbook = match_playbook(await list_playbooks(session, incident.project_id), event_attributes(event))
+    playbook = match_playbook(await list_playbooks(session, incident.project_id), match_attributes(event))
     if playbook is None:
         return None
     writer = RunWriter(session)

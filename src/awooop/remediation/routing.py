@@ -38,13 +38,12 @@ from awooop.remediation.caches import PlaybookCache
 from awooop.remediation.events import CommittedEvent
 from awooop.remediation.payloads import (
     approval_payload,
-    event_attributes,
     incident_title,
     opened_payload,
     resolved_payload,
 )
 from awooop.runs import service as runs
-from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_playbook
+from awooop.runs.playbooks import PlaybookSpec, list_playbooks, match_attributes, match_playbook
 from awooop.runs.repository import UnfinishedRun
 from awooop.runs.service import HEARTBEAT_AGENT, NewRun, RunWriter
 from awooop.runs.states import AWAITING_APPROVAL, COMPLETED, QUEUED, RUNNING
@@ -95,7 +94,7 @@ class _Batch:
                 self.playbooks = await list_playbooks(self.session, self.project_id)
         if not self.playbooks:
             return None
-        return match_playbook(self.playbooks, event_attributes(event))
+        return match_playbook(self.playbooks, match_attributes(event))
 
     def track(self, incidents: dict[str, OpenIncident]) -> None:
         self.open_incidents.update(incidents)

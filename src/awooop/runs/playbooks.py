@@ -25,7 +25,7 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -106,6 +106,35 @@ def playbook_matches(spec: PlaybookSpec, attributes: Mapping[str, Any]) -> bool:
         return False
     labels = attributes.get("labels") or {}
     return all(_matches(pattern, labels.get(name)) for name, pattern in match.labels.items())
+
+
+class MatchSubject(Protocol):
+    """An event as playbooks see it (a committed event, a recurrence group's latest event)."""
+
+    @property
+    def provider(self) -> str | None: ...
+    @property
+    def alertname(self) -> str | None: ...
+    @property
+    def severity(self) -> str | None: ...
+    @property
+    def namespace(self) -> str | None: ...
+    @property
+    def target_resource(self) -> str | None: ...
+    @property
+    def labels(self) -> Mapping[str, Any] | None: ...
+
+
+def match_attributes(event: MatchSubject) -> dict[str, Any]:
+    """What playbooks match on, taken from ``event`` (the one place that names the fields)."""
+    return {
+        "provider": event.provider,
+        "alertname": event.alertname,
+        "severity": event.severity,
+        "namespace": event.namespace,
+        "target_resource": event.target_resource,
+        "labels": dict(event.labels or {}),
+    }
 
 
 def match_playbook(playbooks: Sequence[PlaybookSpec], attributes: Mapping[str, Any]) -> PlaybookSpec | None:

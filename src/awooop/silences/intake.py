@@ -11,7 +11,6 @@ one INSERT for the batch, only when something was silenced.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from awooop.core.clock import as_utc
 from awooop.core.ids import uuid7
+from awooop.runs.playbooks import MatchSubject
 from awooop.silences import repository
 from awooop.silences.cache import SilenceCache, load_index
 from awooop.silences.compiled import SilenceIndex
@@ -31,25 +31,13 @@ from awooop.silences.metrics import EVENTS_SILENCED
 __all__ = ["BatchSilences", "SilenceCache", "SilencedEvent", "event_labels", "for_batch"]
 
 
-class SilencedEvent(Protocol):
+class SilencedEvent(MatchSubject, Protocol):
     """What silences read of an event: a stored ``ChannelEvent`` or routing's frozen snapshot."""
 
     @property
     def id(self) -> uuid.UUID: ...
     @property
     def recurrence_key(self) -> str | None: ...
-    @property
-    def labels(self) -> Mapping[str, Any] | None: ...
-    @property
-    def alertname(self) -> str | None: ...
-    @property
-    def severity(self) -> str | None: ...
-    @property
-    def namespace(self) -> str | None: ...
-    @property
-    def target_resource(self) -> str | None: ...
-    @property
-    def provider(self) -> str | None: ...
     @property
     def received_at(self) -> datetime: ...
 

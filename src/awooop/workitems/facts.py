@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.hub.envelope import recurrence_key as build_recurrence_key
 from awooop.hub.envelope import work_item_id as build_work_item_id
-from awooop.runs.playbooks import PlaybookSpec, match_playbook
+from awooop.runs.playbooks import PlaybookSpec, match_attributes, match_playbook
 from awooop.workitems import repository
 from awooop.workitems.repository import LinkedRun, WindowEvent
 
@@ -58,7 +58,7 @@ class RecurrenceFacts:
         return build_work_item_id(self.project_id, self.recurrence_key)
 
     def playbook_attributes(self) -> dict[str, Any]:
-        return _playbook_attributes(self.latest)
+        return match_attributes(self.latest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +66,6 @@ class _RunLinks:
     runs: tuple[LinkedRun, ...]
     linked_event_ids: frozenset[uuid.UUID]
     latest_live_run: LinkedRun | None
-
-
-def _playbook_attributes(latest: WindowEvent) -> dict[str, Any]:
-    return {
-        "provider": latest.provider,
-        "alertname": latest.alertname,
-        "severity": latest.severity,
-        "namespace": latest.namespace,
-        "target_resource": latest.target_resource,
-        "labels": dict(latest.labels or {}),
-    }
 
 
 def _group_key(event: WindowEvent) -> str:
@@ -195,7 +184,7 @@ async def _match_playbooks(
         project_id: [PlaybookSpec.model_validate(spec) for spec in project_specs]
         for project_id, project_specs in specs.items()
     }
-    return {key: match_playbook(playbooks[key[0]], _playbook_attributes(grouped[key][0])) for key in waiting}
+    return {key: match_playbook(playbooks[key[0]], match_attributes(grouped[key][0])) for key in waiting}
 
 
 async def gather_facts(
