@@ -139,7 +139,12 @@ def read_samples(path: Path) -> Counter[str]:
 
 
 class BudgetCluster(PrivateCluster):
-    """Durable settings (fsync on, as in production), statement statistics preloaded."""
+    """Durable settings (fsync on, as in production), statement statistics preloaded; with
+    ``waits``, lock waits over 10 ms and statements over 20 ms (with their plans) go to its log."""
+
+    def __init__(self, *, waits: bool = False) -> None:
+        super().__init__()
+        self.waits = waits
 
     def start(self) -> None:
         options = (
@@ -147,6 +152,11 @@ class BudgetCluster(PrivateCluster):
             "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all "
             "-c pg_stat_statements.track_planning=on -c shared_buffers=256MB"
         )
+        if self.waits:
+            options = options.replace("=pg_stat_statements ", "=pg_stat_statements,auto_explain ") + (
+                " -c log_lock_waits=on -c deadlock_timeout=10ms -c auto_explain.log_min_duration=20ms"
+                " -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on"
+            )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
 
     def postmaster_pid(self) -> int:
@@ -173,7 +183,7 @@ def statement_label(query: str) -> str:
 
 
 async def run(args: argparse.Namespace) -> None:
-    cluster = BudgetCluster()
+    cluster = BudgetCluster(waits=args.pg_log is not None)
     cluster.start()
     os.environ["AWOOOP_BENCH_PG_DSN"] = cluster.admin_dsn
     import asyncpg  # noqa: PLC0415 - after the cluster exists
@@ -221,6 +231,8 @@ async def run(args: argparse.Namespace) -> None:
                 )
 
         await phase(2.0, 300)  # warm-up: caches, prepared statements, pool
+        if args.analyze:
+            await ingest.settle_statistics(url)
         await admin.execute("SELECT pg_stat_statements_reset()")
         postmaster = cluster.postmaster_pid()
         spy_options = ["--nonblocking", "--rate", str(args.rate), "--format", "raw", "--full-filenames"]
@@ -237,6 +249,8 @@ async def run(args: argparse.Namespace) -> None:
         spy.send_signal(2)  # SIGINT: py-spy writes its file and exits
         spy.wait(timeout=60)
         statements = await admin.fetch(STATEMENTS_SQL)
+        if args.pg_log is not None:
+            shutil.copy(cluster.log, args.pg_log)
     finally:
         ingest.stop_server(server)
         await admin.close()
@@ -308,6 +322,10 @@ def main() -> None:
     parser.add_argument("--max-deliveries", type=int, default=200_000)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--statements", type=int, default=25, help="statements listed")
+    parser.add_argument(
+        "--no-analyze", dest="analyze", action="store_false", help="no ANALYZE after the warm-up (a fresh install)"
+    )
+    parser.add_argument("--pg-log", type=Path, help="log lock waits and slow plans; copy the cluster's log here")
     parser.add_argument("--keep-samples", type=Path, help="copy py-spy's raw stacks to this file")
     parser.add_argument("--python-sender", action="store_true", help="the Python sender even when wrk is installed")
     args = parser.parse_args()

@@ -314,6 +314,21 @@ async def prepare_database(kind: str, workdir: Path, silence_count: int = 0) -> 
     return url, pg_name
 
 
+async def settle_statistics(url: str) -> None:
+    """PostgreSQL: ANALYZE after the warm-up, as autovacuum does within the first minute of a running
+    installation. Without it every phase measures a fresh install's first seconds, whose tables have
+    no statistics: the planner then reads all of a project's open incidents for every batch's
+    incident lookup (docs/intake.md). SQLite: nothing (AwoooP runs no ANALYZE there)."""
+    if not url.startswith("postgresql"):
+        return
+    db = Database.connect(url, pool_size=1)
+    try:
+        async with db.write_engine.begin() as conn:  # committed: statistics are transactional
+            await conn.exec_driver_sql("ANALYZE")
+    finally:
+        await db.dispose()
+
+
 async def drop_database(pg_name: str) -> None:
     admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
     try:
@@ -344,7 +359,7 @@ def hub_only_app() -> Any:
     async def no_routing(*_args: Any, **_kwargs: Any) -> None:
         return None
 
-    service.route_committed = no_routing  # type: ignore[assignment]
+    service.route_originals = no_routing  # type: ignore[assignment]
     return create_app()
 
 
@@ -400,6 +415,8 @@ async def drive(args: argparse.Namespace, base: str, server: subprocess.Popen[by
         for size in args.sizes:
             bodies = Bodies(size, args.keys)
             await closed_loop(client, url, bodies, concurrency=args.concurrency, seconds=1.0, max_deliveries=200)
+            if args.analyze:
+                await settle_statistics(args.database_url)
             seconds = min(args.seconds, HARD_MAX_SECONDS)
             peak = await closed_loop(
                 client, url, bodies, concurrency=args.concurrency, seconds=seconds, max_deliveries=args.max_deliveries
@@ -457,6 +474,8 @@ async def drive_wrk(
     for size in args.sizes:
         bodies = Bodies(size, args.keys)
         await wrk_phase(args, workdir, port, bodies, "warm-up", seconds=1, budget=200)
+        if args.analyze:
+            await settle_statistics(args.database_url)
         peak = await wrk_phase(args, workdir, port, bodies, f"peak {size:>3}/delivery", seconds=args.seconds)
         phases.append(peak)
         print(peak.report(), flush=True)
@@ -483,12 +502,14 @@ async def main(args: argparse.Namespace) -> None:
     load = os.getloadavg()[0]
     print(
         f"{args.db}, {os.cpu_count()} CPUs, load average {load:.2f} before start, driver {args.driver}, "
-        f"concurrency {args.concurrency}, workers {args.workers}, active silences {args.silences}"
+        f"concurrency {args.concurrency}, workers {args.workers}, active silences {args.silences}, "
+        f"{'ANALYZE after warm-up' if args.analyze else 'no ANALYZE'}"
     )
     if load > 0.5:
         print("warning: the machine is busy; figures will be lower and noisier than on an idle machine")
     workdir = Path(tempfile.mkdtemp(prefix="awooop-bench-"))
     url, pg_name = await prepare_database(args.db, workdir, args.silences)
+    args.database_url = url
     port = free_port()
     server = start_server(url, workdir, port, args)
     try:
@@ -530,6 +551,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--transport", choices=("loopback", "httpcore"), default="loopback", help="httpx transport")
     parser.add_argument("--app", default="awooop.app:create_app", help="app factory to serve")
     parser.add_argument("--no-routing", action="store_true", help="diagnostic: stub out routing (hub cost only)")
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="keep a fresh install's missing statistics (no ANALYZE after the warm-up)",
+    )
     parser.add_argument("--silences", type=int, default=0, help="active silences in the project (matching nothing)")
     parser.add_argument(
         "--profile",

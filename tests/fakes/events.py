@@ -1,5 +1,5 @@
-"""Channel events built by hand, stored and routed the way the hub does it (rows flushed in the
-intake transaction, then remediation's ``route_committed`` for the originals)."""
+"""Channel events built by hand, routed and stored the way the hub does it (remediation's
+``route_originals`` first, then the events inserted with the links it returned)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from awooop.core.clock import utcnow
 from awooop.core.db import Database
 from awooop.core.ids import uuid7
 from awooop.models import ChannelEvent, Incident, OutboxMessage, Run
-from awooop.remediation import committed_event, route_committed
+from awooop.remediation import committed_event, route_originals
 
 
 def alert(
@@ -68,11 +68,13 @@ def alert(
 async def ingest(db: Database, project_id: str, events: Sequence[ChannelEvent]) -> list[ChannelEvent]:
     """Store ``events`` and route them in one transaction, as one intake batch."""
     async with db.transaction() as session:
+        links = await route_originals(session, [committed_event(e) for e in events])
+        for event in events:
+            link = links.get(event.id)
+            if link is not None:
+                event.run_id, event.incident_id, event.silence_id = link.run_id, link.incident_id, link.silence_id
         session.add_all(events)
         await session.flush()
-        await route_committed(session, [committed_event(e) for e in events])
-        for event in events:  # routing writes the links with its own UPDATE: read them back
-            await session.refresh(event)
     return list(events)
 
 

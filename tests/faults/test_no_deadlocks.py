@@ -101,17 +101,16 @@ async def test_a_deadlock_victim_is_written_again_before_the_sender_is_answered(
 ) -> None:
     """The database picks this batch as a deadlock victim once: the committer runs the transaction
     again and the sender gets its events, stored once (nothing of the failed attempt remains)."""
-    original = committer_module.persist_rows
+    original = committer_module.store_rows
     victims: list[int] = []
 
-    async def once_a_victim(session: AsyncSession, rows: Sequence[Row], *state: Any) -> list[Any]:
-        stored = await original(session, rows, *state)
+    async def once_a_victim(session: AsyncSession, rows: Sequence[Row], *state: Any) -> None:
+        await original(session, rows, *state)
         if not victims:
             victims.append(len(rows))
             raise DBAPIError("INSERT …", {}, _Deadlock("deadlock detected"))
-        return stored
 
-    monkeypatch.setattr(committer_module, "persist_rows", once_a_victim)
+    monkeypatch.setattr(committer_module, "store_rows", once_a_victim)
     hub = IntakeCommitter(clean_db, settings, flushers=1)
     await hub.start()
     try:

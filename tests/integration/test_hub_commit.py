@@ -20,6 +20,7 @@ from awooop.hub.providers import ParsedItem, parse_delivery
 from awooop.hub.service import RecordedEvent, prepare_rows, record_items
 from awooop.models import ChannelEvent
 from awooop.operators import projects
+from tests.fakes.events import load_playbooks
 
 
 def items(fingerprint: str = "feedfacecafe0001", *, count: int = 1) -> list[ParsedItem]:
@@ -63,7 +64,8 @@ async def test_concurrent_transactions_yield_exactly_one_original(clean_db: Data
     """Twenty sessions record the same item and commit concurrently: one original, nineteen duplicates.
 
     Each transaction holds its insert open for a moment before committing, so on PostgreSQL the
-    others' ``INSERT … ON CONFLICT`` wait on an uncommitted original (the hard case).
+    others wait on its lock of the event's identity and must then find its committed original
+    (the hard case).
     """
 
     async def one() -> list[RecordedEvent]:
@@ -122,7 +124,7 @@ async def test_record_items_replaces_nul(clean_db: Database) -> None:
 async def test_one_bad_delivery_does_not_fail_its_batch(clean_db: Database, committer: IntakeCommitter) -> None:
     good_a = prepare_rows(project_id="acme", provider="alertmanager", items=items("aaaa"))
     bad = prepare_rows(project_id="acme", provider="alertmanager", items=items("bbbb"))
-    bad[0]["received_at"] = None  # NOT NULL on both engines: this delivery cannot be stored
+    bad[0]["channel_type"] = "fax"  # refused by the CHECK constraint on both engines: cannot be stored
     good_b = prepare_rows(project_id="acme", provider="alertmanager", items=items("cccc", count=3))
     started = time.perf_counter()
     # Submitted in one loop turn, so the flusher takes all three as one batch.
@@ -175,3 +177,31 @@ def test_prepared_rows_fill_every_column() -> None:
     """Both insert paths rely on rows carrying every column of channel_events (no ORM defaults)."""
     (row,) = prepare_rows(project_id="acme", provider="alertmanager", items=items())
     assert set(row) == {column.name for column in ChannelEvent.__table__.columns}
+
+
+@pytest.mark.usefixtures("acme")
+async def test_routed_originals_are_inserted_with_their_links_and_never_rewritten(
+    clean_db: Database, committer: IntakeCommitter
+) -> None:
+    """Routing runs before the insert: the stored row already names its incident and run, and no
+    UPDATE of channel_events runs in the batch (it rewrote every original and its index entries)."""
+    await load_playbooks(clean_db, "acme")
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(clean_db.write_engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        recorded = await committer.submit(prepare_rows(project_id="acme", provider="alertmanager", items=items()), 0.0)
+        repeat = await committer.submit(prepare_rows(project_id="acme", provider="alertmanager", items=items()), 0.0)
+    finally:
+        event.remove(clean_db.write_engine.sync_engine, "before_cursor_execute", seen)
+    assert [e.is_duplicate for e in (*recorded, *repeat)] == [False, True]
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CHANNEL_EVENTS")], statements
+    rows = {row.id: row for row in await all_events(clean_db)}
+    original, duplicate = rows[recorded[0].event_id], rows[repeat[0].event_id]
+    assert original.incident_id is not None
+    assert original.run_id is not None
+    assert duplicate.duplicate_of == original.id
+    assert (duplicate.incident_id, duplicate.run_id) == (None, None)  # only originals are routed

@@ -13,9 +13,9 @@ the ``Table`` it writes (column names and types from ``Table.c``, so a new colum
 * ``PgUnnest``: PostgreSQL's batch form: rows travel as one array per column through ``unnest``
   (asyncpg encodes them in binary), one statement per batch — ``insert_sql`` (the hub's event
   inserts), ``update_sql`` (routing's event links), ``arrays`` (rows → one list per column).
-* ``pg_open_incidents_sql``: open incidents numbered in the INSERT itself; ``PG_LOCK_KEYS``:
-  routing's transaction-scoped advisory lock per recurrence key, taken in one total order (the
-  lock ids sorted) before any incident is read or written; SQLite needs neither.
+* ``pg_open_incidents_sql``: open incidents numbered in the INSERT itself; ``lock_names``:
+  transaction-scoped advisory locks (intake's per event identity and per recurrence key), taken
+  in one total order (the lock ids sorted) before anything is read or written; SQLite needs neither.
 * Reads: ``any_of`` (``= ANY($1)`` on PostgreSQL: one statement text whatever the count),
   ``byte_prefix_range`` (a prefix as a byte-wise range an index serves), ``epoch_bucket`` (time
   buckets of UTC epoch seconds), ``plan_with_actual_values`` (custom plans for skewed filters).
@@ -185,11 +185,21 @@ def pg_open_incidents_sql(table: Table, counted: Sequence[str]) -> str:
 # transaction takes its keys' locks first and in ascending lock-id order, so two transactions
 # touching overlapping keys (opening, resolving, reopening incidents in any arrival order) queue
 # behind each other instead of deadlocking. A hash collision only serialises two keys more.
-PG_LOCK_KEYS = """
+# Transaction-scoped advisory locks on names, taken in one total order (the lock ids sorted), so two
+# transactions locking overlapping sets wait for each other instead of deadlocking.
+PG_LOCK_NAMES = """
 SELECT count(pg_advisory_xact_lock(s.lock_id))
-FROM (SELECT DISTINCT hashtextextended($1::text || chr(31) || k, 0) AS lock_id
-      FROM unnest($2::text[]) AS k ORDER BY lock_id) AS s
+FROM (SELECT DISTINCT hashtextextended(k, 0) AS lock_id FROM unnest($1::text[]) AS k ORDER BY lock_id) AS s
 """
+LOCK_NAME_SEPARATOR = "\x1f"
+
+
+async def lock_names(session: AsyncSession, names: Collection[str]) -> None:
+    """PostgreSQL: hold an advisory lock per name until the transaction ends; SQLite: nothing (its
+    writer transactions already run one at a time)."""
+    if names and is_postgresql(session):
+        conn = await session.connection()
+        await conn.exec_driver_sql(PG_LOCK_NAMES, (sorted(set(names)),))
 
 
 def any_of(session: AsyncSession, column: InstrumentedAttribute[Any], values: Collection[Any]) -> ColumnElement[bool]:

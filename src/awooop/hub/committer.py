@@ -37,7 +37,7 @@ from awooop.core.metrics import INTAKE_BATCH_SIZE, INTAKE_LATENCY
 from awooop.errors import ServiceUnavailable
 from awooop.hub.outage import database_unavailable
 from awooop.hub.rejections import RejectionRecorder
-from awooop.hub.service import RecordedEvent, Row, count_stored, persist_rows, recorded, route_originals
+from awooop.hub.service import RecordedEvent, Row, count_stored, recorded, store_rows
 from awooop.hub.sources import CredentialCache
 from awooop.hub.state import HubState
 
@@ -126,8 +126,7 @@ async def _write_once(rows: list[Row], connection: _WriteConnection, state: HubS
     async with session:
         transaction = await session.begin()
         try:
-            originals = await persist_rows(session, rows, state.known_keys)
-            await route_originals(session, originals, state.routing)
+            await store_rows(session, rows, state.known_keys, state.routing)
         except Exception as exc:
             with contextlib.suppress(Exception):
                 await transaction.rollback()

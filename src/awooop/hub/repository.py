@@ -19,7 +19,14 @@ from typing import Any
 from sqlalchemy import Select, Table, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awooop.core.dialect import PgUnnest, any_of, conflict_free_insert, dialect_name, writers_serialised
+from awooop.core.dialect import (
+    LOCK_NAME_SEPARATOR,
+    PgUnnest,
+    any_of,
+    conflict_free_insert,
+    dialect_name,
+    writers_serialised,
+)
 from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, IntakeRejection, Project, WorkItemKey
 
@@ -117,6 +124,12 @@ async def insert_plain(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
             await conn.exec_driver_sql(_PG_INSERT_PLAIN, pg_arrays(chunk))
 
 
+def event_lock_name(key: EventKey) -> str:
+    """The advisory lock name of one event identity (``core.dialect.lock_names``); the prefix keeps
+    it apart from routing's (project, recurrence key) names."""
+    return LOCK_NAME_SEPARATOR.join(("event", *key))
+
+
 def original_lookup(
     session: AsyncSession, project_id: str, provider: str, event_ids: Sequence[str]
 ) -> Select[tuple[uuid.UUID, str]]:
@@ -150,10 +163,20 @@ async def find_originals(session: AsyncSession, keys: Iterable[EventKey]) -> dic
 _WORK_ITEM_KEYS: Table = WorkItemKey.__table__  # type: ignore[assignment]
 
 
+_PG_WORK_ITEM_KEYS = PgUnnest(_WORK_ITEM_KEYS)
+_PG_INSERT_WORK_ITEM_KEYS = _PG_WORK_ITEM_KEYS.insert_sql("ON CONFLICT (work_item_id) DO NOTHING")
+
+
 async def insert_work_item_keys(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """work_item_keys rows, each stored once (``ON CONFLICT DO NOTHING`` on the primary key)."""
-    stmt = conflict_free_insert(dialect_name(session), _WORK_ITEM_KEYS, ("work_item_id",), None)
-    await (await session.connection()).execute(stmt, list(rows))
+    """work_item_keys rows, each stored once (``ON CONFLICT DO NOTHING`` on the primary key); on
+    PostgreSQL one statement for all of them (an executemany is one statement per row there)."""
+    conn = await session.connection()
+    if writers_serialised(session):
+        stmt = conflict_free_insert(dialect_name(session), _WORK_ITEM_KEYS, ("work_item_id",), None)
+        await conn.execute(stmt, list(rows))
+        return
+    for chunk in _chunks(rows, PG_INSERT_CHUNK):
+        await conn.exec_driver_sql(_PG_INSERT_WORK_ITEM_KEYS, _PG_WORK_ITEM_KEYS.arrays(chunk))
 
 
 async def insert_rejection(session: AsyncSession, row: dict[str, Any]) -> None:

@@ -1,11 +1,11 @@
 """Envelope, dedup and persistence of intake items.
 
 Two steps, so the HTTP path can do the CPU work in the request and leave only writes to the
-group-commit flusher: ``prepare_rows`` (pure: envelopes → column dicts) and ``persist_rows``
-(dedup + multi-row inserts, inside the caller's transaction); what follows belongs to
-remediation (``awooop.remediation``: Watchdog pings, then ``route_committed`` for the originals),
-the hub's one way into incidents, runs and notifications. ``record_items`` does it all for
-in-process callers (heartbeat API, demo loader). Services flush, never commit.
+group-commit flusher: ``prepare_rows`` (pure: envelopes → column dicts) and ``store_rows`` (inside
+the caller's transaction: locks, dedup, then remediation — Watchdog pings, ``route_originals``,
+the hub's one way into incidents, runs and notifications — then the multi-row inserts of rows
+that already carry their links). ``record_items`` does it all for in-process callers (heartbeat
+API, demo loader). Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from awooop.core.clock import as_utc, utcnow
-from awooop.core.dialect import writers_serialised
+from awooop.core.dialect import lock_names, writers_serialised
 from awooop.core.ids import uuid7
 from awooop.core.metrics import INTAKE_EVENTS
 from awooop.hub import repository
@@ -32,13 +32,16 @@ from awooop.hub.providers import ParsedItem
 from awooop.hub.providers.heartbeat import is_heartbeat
 from awooop.hub.repository import EVENTS, EventKey
 from awooop.hub.workitem_keys import KnownKeys, remember_new_keys
-from awooop.remediation import CommittedEvent, RoutingCaches, committed_events, divert_monitor_pings, route_committed
+from awooop.remediation import (
+    RoutingCaches,
+    committed_events,
+    divert_monitor_pings,
+    route_originals,
+    routing_lock_names,
+)
 
 ENVELOPE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Envelope))
 HEARTBEAT_ID_FORMAT = "heartbeat-%Y%m%dT%H%M%SZ"
-# Rounds of "insert as original, else find the original" before giving up; a second round only
-# happens if a concurrent original vanished (its transaction rolled back) between the two steps.
-SETTLE_ROUNDS = 3
 NUL = "\x00"
 REPLACEMENT_CHARACTER = "\ufffd"
 
@@ -62,10 +65,10 @@ class RecordedEvent:
 
 
 class UnsettledOriginalError(RuntimeError):
-    """An original could be neither inserted nor found (only under pathological races)."""
+    """An original was stored by a writer that took no lock (an import) between lookup and insert."""
 
     def __init__(self, keys: Sequence[EventKey]) -> None:
-        super().__init__(f"could not settle the original of {len(keys)} event(s), e.g. {keys[0]!r}")
+        super().__init__(f"{len(keys)} original(s) stored concurrently by another writer, e.g. {keys[0]!r}")
 
 
 def replace_nul(value: Any) -> Any:
@@ -142,77 +145,69 @@ def _key(row: Row) -> EventKey:
     return (row["project_id"], row["provider"], row["provider_event_id"])
 
 
-async def persist_rows(
-    session: AsyncSession, rows: Sequence[Row], known_keys: KnownKeys | None = None
-) -> list[CommittedEvent]:
-    """Insert ``rows`` with dedup; sets ``is_duplicate``/``duplicate_of`` on each; returns the originals
-    to route (all of them but Watchdog alerts, which ping their monitor: monitors/watchdog.py).
+async def store_rows(
+    session: AsyncSession,
+    rows: Sequence[Row],
+    known_keys: KnownKeys | None = None,
+    caches: RoutingCaches | None = None,
+) -> None:
+    """Dedup, route and insert ``rows`` in the caller's transaction; sets ``is_duplicate`` and
+    ``duplicate_of`` on each, and the routed originals' links.
 
     The first row of a key (in this call, and in the database) is the original; every other row
-    is stored as a new duplicate pointing at it. Originals go in with ``ON CONFLICT DO NOTHING``
-    against the partial unique index, so concurrent transactions yield exactly one original.
+    is stored as a new duplicate pointing at it. Routing runs before the insert and returns each
+    original's run, incident and silence, so every row is written once, complete: no UPDATE of
+    the rows just inserted (it rewrote every original and all 15 of its index entries).
+    Exactness under concurrency: on PostgreSQL the batch first locks its event identities and the
+    recurrence keys routing needs, in one statement and one order, so a concurrent batch holding
+    one of them has committed before the lookup of existing originals runs (SQLite runs one writer
+    at a time). The originals' ``ON CONFLICT DO NOTHING`` stays as a guard: a row that still
+    loses (an import storing the same event, which takes no lock) fails the batch, whose
+    deliveries are then retried one by one and find that original.
     """
-    first: dict[EventKey, Row] = {}
-    repeats: list[tuple[Row, EventKey]] = []
-    for row in rows:
-        row["is_duplicate"], row["duplicate_of"] = False, None
-        key = _key(row)
-        if key in first:
-            repeats.append((row, key))
-        else:
-            first[key] = row
-    winners: dict[EventKey, uuid.UUID] = {}
-    lost = await _settle_originals(session, list(first.values()), winners)
-    for row, key in repeats:
-        row["is_duplicate"], row["duplicate_of"] = True, winners[key]
-    duplicates = lost + [row for row, _ in repeats]
+    originals = await _settle_originals(session, rows)
+    # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
+    to_route = await divert_monitor_pings(session, rows)
+    await remember_new_keys(session, to_route, known_keys)
+    links = await route_originals(session, committed_events(to_route), caches, keys_locked=True)
+    for row in to_route:
+        link = links.get(row["id"])
+        if link is not None:
+            row["run_id"], row["incident_id"], row["silence_id"] = link.run_id, link.incident_id, link.silence_id
+    if not writers_serialised(session):
+        originals.sort(key=_key)  # the unique index's entries in one order in every transaction
+    inserted = await repository.insert_originals(session, originals)
+    if len(inserted) != len(originals):
+        raise UnsettledOriginalError([_key(row) for row in originals if row["id"] not in inserted])
+    duplicates = [row for row in rows if row["is_duplicate"]]
     if duplicates:
         await repository.insert_plain(session, duplicates)
-    # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
-    originals = await divert_monitor_pings(session, rows)
-    await remember_new_keys(session, originals, known_keys)
-    return committed_events(originals)
 
 
-async def _settle_originals(
-    session: AsyncSession, candidates: list[Row], winners: dict[EventKey, uuid.UUID]
-) -> list[Row]:
-    """Insert candidates as originals; fill ``winners``; return the rows that became duplicates."""
-    if not writers_serialised(session):
-        # One lock order for every transaction: concurrent batches sharing keys cannot deadlock.
-        candidates.sort(key=_key)
-    became_duplicates: list[Row] = []
-    pending = candidates
-    for _ in range(SETTLE_ROUNDS):
-        inserted = await repository.insert_originals(session, pending)
-        lost = []
-        for row in pending:
-            if row["id"] in inserted:
-                winners[_key(row)] = row["id"]
-            else:
-                lost.append(row)
-        if not lost:
-            return became_duplicates
-        found = await repository.find_originals(session, {_key(row) for row in lost})
-        pending = []
-        for row in lost:
-            original = found.get(_key(row))
-            if original is None:
-                pending.append(row)
-                continue
-            winners[_key(row)] = original
+async def _settle_originals(session: AsyncSession, rows: Sequence[Row]) -> list[Row]:
+    """Mark each row an original or a duplicate (of a stored original, or of an earlier row of
+    this call); return the originals. Takes the batch's locks first (PostgreSQL)."""
+    first: dict[EventKey, Row] = {}
+    for row in rows:
+        row["is_duplicate"], row["duplicate_of"] = False, None
+        first.setdefault(_key(row), row)
+    await lock_names(session, [*map(repository.event_lock_name, first), *routing_lock_names(rows)])
+    stored = await repository.find_originals(session, first) if first else {}
+    originals: list[Row] = []
+    winners: dict[EventKey, uuid.UUID] = {}
+    for key, row in first.items():
+        original = stored.get(key)
+        if original is None:
+            originals.append(row)
+            winners[key] = row["id"]
+        else:
             row["is_duplicate"], row["duplicate_of"] = True, original
-            became_duplicates.append(row)
-        if not pending:
-            return became_duplicates
-    raise UnsettledOriginalError([_key(row) for row in pending])
-
-
-async def route_originals(
-    session: AsyncSession, originals: Sequence[CommittedEvent], caches: RoutingCaches | None = None
-) -> None:
-    """Hand the stored originals to remediation (incidents, runs, notifications), same transaction."""
-    await route_committed(session, originals, caches)
+            winners[key] = original
+    for row in rows:
+        key = _key(row)
+        if first[key] is not row:
+            row["is_duplicate"], row["duplicate_of"] = True, winners[key]
+    return originals
 
 
 def recorded(rows: Iterable[Row]) -> list[RecordedEvent]:
@@ -242,8 +237,7 @@ async def record_items(
         project_id=project_id, provider=provider, items=items, heartbeat=heartbeat, received_at=received_at
     )
     rows = [replace_nul(row) for row in rows]
-    originals = await persist_rows(session, rows)
-    await route_originals(session, originals)
+    await store_rows(session, rows)
     await session.flush()
     _count_when_committed(session, rows)
     return recorded(rows)

@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, select, text, tuple_, update
+from sqlalchemy import Executable, Select, Table, bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from awooop.core.db import side_engine
-from awooop.core.dialect import PG_LOCK_KEYS, PgUnnest, conflict_free_insert, is_postgresql, pg_open_incidents_sql
+from awooop.core.dialect import (
+    LOCK_NAME_SEPARATOR,
+    PgUnnest,
+    any_of,
+    conflict_free_insert,
+    is_postgresql,
+    lock_names,
+    pg_open_incidents_sql,
+)
 from awooop.core.scope import scoped
 from awooop.models import ChannelEvent, Incident, Run
 
@@ -141,33 +149,54 @@ class OpenIncident:
         self.severity, self.changed = severity, True
 
 
+def recurrence_lock_names(project_id: str, keys: Collection[str]) -> list[str]:
+    """The advisory lock names that serialise incident writers per (project, recurrence key)."""
+    return [f"{project_id}{LOCK_NAME_SEPARATOR}{key}" for key in keys]
+
+
 async def lock_recurrence_keys(session: AsyncSession, project_id: str, keys: Collection[str]) -> None:
     """Serialise incident writers per recurrence key until the transaction ends (PostgreSQL
     advisory locks in one global order); SQLite writers already run one at a time."""
-    if keys and is_postgresql(session):
-        conn = await session.connection()
-        await conn.exec_driver_sql(PG_LOCK_KEYS, (project_id, sorted(keys)))
+    await lock_names(session, recurrence_lock_names(project_id, keys))
 
 
-_LOCK_OPEN = (
-    select(
-        INCIDENTS.c.seq,
-        INCIDENTS.c.id,
-        INCIDENTS.c.project_id,
-        INCIDENTS.c.title,
-        INCIDENTS.c.severity,
-        INCIDENTS.c.recurrence_key,
-        INCIDENTS.c.firing_fingerprints,
-        INCIDENTS.c.opened_at,
-    )
-    .where(
-        INCIDENTS.c.project_id == bindparam("project_id"),
-        text(OPEN_SQL),
-        INCIDENTS.c.recurrence_key.in_(bindparam("keys", expanding=True)),
-    )
-    .order_by(INCIDENTS.c.seq)
-    .with_for_update()
+_LOCKED_COLUMNS = (
+    INCIDENTS.c.seq,
+    INCIDENTS.c.id,
+    INCIDENTS.c.project_id,
+    INCIDENTS.c.title,
+    INCIDENTS.c.severity,
+    INCIDENTS.c.recurrence_key,
+    INCIDENTS.c.firing_fingerprints,
+    INCIDENTS.c.opened_at,
 )
+
+
+# Without statistics (AwoooP never runs ANALYZE on SQLite) SQLite chose
+# `ix_incidents_project_status_opened`: every open incident of the project, read for every routing
+# batch. Named here, the partial unique index is always used: one probe per key.
+_SQLITE_LOCK_OPEN = (
+    text(
+        f"SELECT {', '.join(c.name for c in _LOCKED_COLUMNS)} FROM incidents "  # noqa: S608 - our own names
+        f"INDEXED BY uq_incidents_open_key WHERE project_id = :project_id AND {OPEN_SQL} "
+        "AND recurrence_key IN :keys"
+    )
+    .bindparams(bindparam("keys", expanding=True))
+    .columns(*_LOCKED_COLUMNS)
+)
+
+
+def _lock_open(session: AsyncSession, project_id: str, keys: Sequence[str]) -> Executable:
+    """The open incidents of ``keys``: row-locked in seq order on PostgreSQL (``= ANY``, one statement
+    text whatever the count), through `uq_incidents_open_key` on SQLite."""
+    if not is_postgresql(session):
+        return _SQLITE_LOCK_OPEN.bindparams(project_id=project_id, keys=list(keys))
+    return (
+        select(*_LOCKED_COLUMNS)
+        .where(INCIDENTS.c.project_id == project_id, text(OPEN_SQL), any_of(session, Incident.recurrence_key, keys))
+        .order_by(INCIDENTS.c.seq)
+        .with_for_update()
+    )
 
 
 async def lock_open_incidents(session: AsyncSession, project_id: str, keys: Collection[str]) -> dict[str, OpenIncident]:
@@ -176,9 +205,9 @@ async def lock_open_incidents(session: AsyncSession, project_id: str, keys: Coll
     ordered = sorted(keys)
     conn = await session.connection()
     for start in range(0, len(ordered), IN_CHUNK):
-        params = {"project_id": project_id, "keys": ordered[start : start + IN_CHUNK]}
+        chunk = ordered[start : start + IN_CHUNK]
         for seq, incident_id, project, title, severity, key, markers, opened_at in await conn.execute(
-            _LOCK_OPEN, params
+            _lock_open(session, project_id, chunk)
         ):
             marker = markers[0] if markers else key
             found[key] = OpenIncident(seq, incident_id, project, title, severity, key, marker, opened_at)

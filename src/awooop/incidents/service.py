@@ -21,6 +21,7 @@ from awooop.incidents.repository import (
     OpenIncident,
     lock_open_incidents,
     lock_recurrence_keys,
+    recurrence_lock_names,
     reserve_incident_ids,
     save_incidents,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "lock_open_incidents",
     "lock_recurrence_keys",
     "open_incidents",
+    "recurrence_lock_names",
     "reserve_incident_ids",
     "save_incidents",
 ]

@@ -27,7 +27,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awooop.core.clock import utcnow
-from awooop.core.dialect import insert_skipping_conflicts
+from awooop.core.dialect import PgUnnest, insert_skipping_conflicts, is_postgresql
 from awooop.core.ids import uuid7
 from awooop.models import OutboxMessage, Project
 
@@ -39,6 +39,9 @@ SKIPPED = "skipped"
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 # Text, not the dialects' insert(): those have no SQLAlchemy cache key and were compiled per batch.
 _ENQUEUE = insert_skipping_conflicts(OUTBOX, ("dedupe_key",))
+# PostgreSQL: the batch's messages in one statement (an executemany runs one INSERT per message).
+_PG_OUTBOX = PgUnnest(OUTBOX)
+_PG_ENQUEUE = _PG_OUTBOX.insert_sql("ON CONFLICT (dedupe_key) DO NOTHING")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,11 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage]) -> None
         }
         for index, m in enumerate(messages)
     ]
-    await (await session.connection()).execute(_ENQUEUE, rows)
+    conn = await session.connection()
+    if is_postgresql(session):
+        await conn.exec_driver_sql(_PG_ENQUEUE, _PG_OUTBOX.arrays(rows))
+    else:
+        await conn.execute(_ENQUEUE, rows)
 
 
 async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> list[ClaimedMessage]:

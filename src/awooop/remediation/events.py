@@ -2,8 +2,9 @@
 
 The hub builds one ``CommittedEvent`` per stored row (``committed_events``: positional, from the
 row dicts it inserted); anything else that holds a ``channel_events`` row (an ORM object, a row
-read back later) takes ``committed_event``. Routing never writes to an event: the links it makes
-(run, incident) and the silence marks are written by their own UPDATEs.
+read back later) takes ``committed_event``. Routing never writes to an event: it runs before the
+hub inserts the batch's rows and returns an ``EventLink`` per routed original (run, incident,
+silence), which the hub writes into the row it then inserts.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ class CommittedEvent:
     def firing_marker(self) -> str:
         """What an incident tracks as still firing: the fingerprint, or the key when there is none."""
         return self.fingerprint or self.recurrence_key or ""
+
+
+@dataclass(slots=True)
+class EventLink:
+    """What routing linked one original to; the hub stores it in the event's row."""
+
+    run_id: uuid.UUID | None = None
+    incident_id: str | None = None
+    silence_id: uuid.UUID | None = None
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(CommittedEvent))

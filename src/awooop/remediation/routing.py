@@ -1,13 +1,15 @@
 """Routing of original events inside the intake transaction (SPEC §3 "Routing").
 
-``route_project`` takes the committed ORIGINAL events of one project, possibly a batch of many
-deliveries. Events are handled in order (a firing then a resolved of one key in one batch works),
-with batched lookups: one query for the open incidents of every key in the batch, one for their
-unfinished runs, the project's playbooks once (only when a firing needs them; the hub passes a
-short-lived per-process ``PlaybookCache``), one INSERT for the incidents the batch opens (ids
-included), one UPDATE for the incidents it changed, one for the events' links, one INSERT for the
-notifications. Incidents are written through ``incidents.service``, runs through ``runs.service``
-(``RunWriter``), notifications through ``notify.outbox``.
+``route_project`` takes the ORIGINAL events of one project in the batch being stored, possibly of
+many deliveries, before the hub inserts them. Events are handled in order (a firing then a
+resolved of one key in one batch works), with batched lookups: one query for the open incidents of
+every key in the batch, one for their unfinished runs, the project's playbooks once (only when a
+firing needs them; the hub passes a short-lived per-process ``PlaybookCache``), one INSERT for the
+incidents the batch opens (ids included), one UPDATE for the incidents it changed, one INSERT for
+the notifications. Incidents are written through ``incidents.service``, runs through
+``runs.service`` (``RunWriter``), notifications through ``notify.outbox``. The events' own links
+(run, incident, silence) are returned: the hub stores them in the rows it inserts after routing,
+so no event row is written twice.
 
 * heartbeat → one completed shadow run (agent ``awooop-heartbeat``, queued→running→completed
   in its history, no repair outcome); no incident, no notification.
@@ -33,9 +35,8 @@ from awooop.incidents import service as incidents
 from awooop.incidents.service import NewIncident, OpenIncident
 from awooop.models import Run
 from awooop.notify.outbox import NewMessage, enqueue
-from awooop.remediation import repository
 from awooop.remediation.caches import PlaybookCache
-from awooop.remediation.events import CommittedEvent
+from awooop.remediation.events import CommittedEvent, EventLink
 from awooop.remediation.payloads import (
     approval_payload,
     incident_title,
@@ -53,14 +54,6 @@ ROUTER_ACTOR = "awooop-router"
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 
 
-@dataclass(slots=True)
-class _Link:
-    """The run and incident a routed event ends up linked to (written in one UPDATE)."""
-
-    run_id: uuid.UUID | None = None
-    incident_id: str | None = None
-
-
 @dataclass
 class _Batch:
     session: AsyncSession
@@ -71,7 +64,7 @@ class _Batch:
     opened_here: set[str] = field(default_factory=set)  # incident ids this batch opened
     unfinished: dict[str, Run | UnfinishedRun] = field(default_factory=dict)
     playbooks: list[PlaybookSpec] | None = None
-    links: dict[uuid.UUID, _Link] = field(default_factory=dict)
+    links: dict[uuid.UUID, EventLink] = field(default_factory=dict)
     messages: list[NewMessage] = field(default_factory=list)
     silences: silences.BatchSilences | None = None  # None: the project has no live silence
     writer: RunWriter = field(init=False)
@@ -80,7 +73,7 @@ class _Batch:
         self.writer = RunWriter(self.session)
 
     def link(self, event: CommittedEvent, *, run_id: uuid.UUID | None = None, incident_id: str | None = None) -> None:
-        link = self.links.setdefault(event.id, _Link())
+        link = self.links.setdefault(event.id, EventLink())
         if run_id is not None:
             link.run_id = run_id
         if incident_id is not None:
@@ -232,14 +225,17 @@ def _route_resolved(batch: _Batch, event: CommittedEvent, key: str, at: datetime
         batch.link(event, run_id=run.id)
 
 
-async def _write(batch: _Batch) -> None:
+async def _write(batch: _Batch) -> dict[uuid.UUID, EventLink]:
+    """Runs, incidents, notifications and silence holds; the events' links are returned, for the
+    hub to store in the rows it inserts next (events reference runs and incidents: those first)."""
     await batch.writer.flush()
     await incidents.save_incidents(batch.session, batch.touched)
-    links = [(event_id, link.run_id, link.incident_id) for event_id, link in batch.links.items()]
-    await repository.link_events(batch.session, links)
     await enqueue(batch.session, batch.messages)
     if batch.silences is not None:
+        for event_id, silence_id in batch.silences.marks.items():
+            batch.links.setdefault(event_id, EventLink()).silence_id = silence_id
         await batch.silences.write(batch.session)
+    return batch.links
 
 
 async def route_project(
@@ -249,18 +245,22 @@ async def route_project(
     *,
     playbooks: PlaybookCache | None = None,
     silence_cache: silences.SilenceCache | None = None,
-) -> None:
+    keys_locked: bool = False,
+) -> dict[uuid.UUID, EventLink]:
     """Route one project's originals (never duplicates): heartbeats, firing, resolved; chat is
-    stored only. ``playbooks``, ``silence_cache``: per-process caches; without them the project's
-    playbooks and live silences are read."""
+    stored only. Returns each routed event's links (the caller stores them in the event's row).
+    ``playbooks``, ``silence_cache``: per-process caches; without them the project's playbooks and
+    live silences are read. ``keys_locked``: the caller holds the events' recurrence-key locks
+    (``routing_lock_names``) already."""
     alerts = [e for e in events if e.stage in ("firing", "resolved") and e.recurrence_key]
     if not alerts and not any(e.stage == "heartbeat" for e in events):
-        return
+        return {}
     batch = _Batch(session, project_id, playbooks)
     keys = {e.recurrence_key for e in alerts if e.recurrence_key is not None}
     if keys:
         # First, in one total order: nothing below can then wait for another routing transaction.
-        await incidents.lock_recurrence_keys(session, project_id, keys)
+        if not keys_locked:
+            await incidents.lock_recurrence_keys(session, project_id, keys)
         batch.silences = await silences.for_batch(session, project_id, silence_cache)
         batch.track(await incidents.lock_open_incidents(session, project_id, keys))
         await _open_incidents(batch, _first_firings(alerts, set(batch.open_incidents)))
@@ -272,4 +272,4 @@ async def route_project(
             await _route_firing(batch, event, event.recurrence_key)
         elif event.stage == "resolved" and event.recurrence_key:
             _route_resolved(batch, event, event.recurrence_key, as_utc(event.received_at))
-    await _write(batch)
+    return await _write(batch)

@@ -3,9 +3,10 @@
 ``for_batch`` (from the hub's ``SilenceCache``: no query) returns None when the project has no live
 silence, so routing pays nothing then;
 otherwise each event is checked on its own (never "the batch is silenced"): ``covering`` gives the
-silence of one event and remembers the mark, ``hold`` records what routing held back for an
-incident (its announcement, a run), and ``write`` stores the marks and holds — one UPDATE and
-one INSERT for the batch, only when something was silenced.
+silence of one event and remembers the mark (``marks``: routing returns them with the event's
+other links, and the hub stores them in the event's row), ``hold`` records what routing held back
+for an incident (its announcement, a run), and ``write`` stores the holds — one INSERT for the
+batch, only when something was silenced.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class BatchSilences:
         silence = self.index.covering(event_labels(event), as_utc(event.received_at))
         if silence is None:
             return None
-        self.marks[event.id] = silence.id  # written by ``write``; the event itself is never changed
+        self.marks[event.id] = silence.id  # stored in the event's row by the hub
         return silence.id
 
     def hold(self, event: SilencedEvent, silence_id: uuid.UUID, incident_id: str, *, notify_owed: bool) -> None:
@@ -89,7 +90,6 @@ class BatchSilences:
     async def write(self, session: AsyncSession) -> None:
         if not self.marks:
             return
-        await repository.mark_events(session, list(self.marks.items()))
         await repository.hold(session, list(self.holds.values()))
         count, project = len(self.marks), self.project_id
 

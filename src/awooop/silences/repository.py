@@ -16,7 +16,6 @@ from awooop.models import ChannelEvent, Incident, Silence, SilenceSuppression
 
 EVENTS: Table = ChannelEvent.__table__  # type: ignore[assignment]
 SUPPRESSIONS: Table = SilenceSuppression.__table__  # type: ignore[assignment]
-_MARK_EVENT = update(EVENTS).where(EVENTS.c.id == bindparam("b_id")).values(silence_id=bindparam("silence_id"))
 
 
 # A second silenced firing of an incident that already owes something adds nothing (the partial
@@ -68,12 +67,6 @@ async def count_active(session: AsyncSession, now: datetime) -> list[tuple[str, 
         .group_by(Silence.project_id)
     )
     return [(project, int(count)) for project, count in (await session.execute(stmt)).all()]
-
-
-async def mark_events(session: AsyncSession, marks: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
-    """Set ``silence_id`` of silenced events (event id, silence id)."""
-    if marks:
-        await (await session.connection()).execute(_MARK_EVENT, [{"b_id": e, "silence_id": s} for e, s in marks])
 
 
 async def hold(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
