@@ -27,8 +27,14 @@ async def test_original_lookup_reads_the_unique_index_and_finds_each_source(
             await session.execute(text("ANALYZE"))
         else:
             await session.execute(text("ANALYZE channel_events"))
-        statement = repository.original_lookup(session, "beta", "signoz", ["fp1", "fp7", "fp13", "missing"])
-        plan = "\n".join(await explain(await session.connection(), PlanCase("originals", statement, ())))
+        ids = ["fp1", "fp7", "fp13", "missing"]
+        conn = await session.connection()
+        if backend == "sqlite":
+            statement = repository.original_lookup(session, "beta", "signoz", ids)
+            plan = "\n".join(await explain(conn, PlanCase("originals", statement, ())))
+        else:  # the driver SQL find_originals runs on PostgreSQL
+            rows = await conn.exec_driver_sql("EXPLAIN " + repository._PG_ORIGINAL_LOOKUP, ("beta", "signoz", ids))
+            plan = "\n".join(str(row[0]) for row in rows)
         found = await repository.find_originals(
             session,
             [

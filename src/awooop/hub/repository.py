@@ -142,6 +142,13 @@ def original_lookup(
     )
 
 
+# original_lookup as PostgreSQL spells it (tests/integration/test_intake_query_plans.py reads both).
+_PG_ORIGINAL_LOOKUP = (
+    "SELECT id, provider_event_id FROM channel_events WHERE project_id = $1 AND provider = $2 "
+    "AND is_duplicate = false AND provider_event_id = ANY($3::text[])"
+)
+
+
 async def find_originals(session: AsyncSession, keys: Iterable[EventKey]) -> dict[EventKey, uuid.UUID]:
     """Ids of the originals for ``keys``: per (project, provider), equality on both and the event ids
     as one list, which `uq_channel_events_original` serves on both engines. (A row-value
@@ -152,10 +159,14 @@ async def find_originals(session: AsyncSession, keys: Iterable[EventKey]) -> dic
     for project_id, provider, provider_event_id in keys:
         by_source.setdefault((project_id, provider), []).append(provider_event_id)
     conn = await session.connection()
+    postgresql = not writers_serialised(session)
     for (project_id, provider), event_ids in sorted(by_source.items()):
         for chunk in _chunks(sorted(event_ids), LOOKUP_CHUNK):
-            stmt = original_lookup(session, project_id, provider, chunk)
-            for event_id, provider_event_id in await conn.execute(stmt):
+            if postgresql:  # runs for every batch: driver SQL, nothing built per call
+                rows = await conn.exec_driver_sql(_PG_ORIGINAL_LOOKUP, (project_id, provider, list(chunk)))
+            else:
+                rows = await conn.execute(original_lookup(session, project_id, provider, chunk))
+            for event_id, provider_event_id in rows:
                 found[(project_id, provider, provider_event_id)] = event_id
     return found
 

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, Select, Table, bindparam, func, select, text, tuple_, update
+from sqlalchemy import Select, Table, bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from awooop.core.db import side_engine
 from awooop.core.dialect import (
     LOCK_NAME_SEPARATOR,
     PgUnnest,
-    any_of,
     conflict_free_insert,
     is_postgresql,
     lock_names,
@@ -186,29 +185,28 @@ _SQLITE_LOCK_OPEN = (
 )
 
 
-def _lock_open(session: AsyncSession, project_id: str, keys: Sequence[str]) -> Executable:
-    """The open incidents of ``keys``: row-locked in seq order on PostgreSQL (``= ANY``, one statement
-    text whatever the count), through `uq_incidents_open_key` on SQLite."""
-    if not is_postgresql(session):
-        return _SQLITE_LOCK_OPEN.bindparams(project_id=project_id, keys=list(keys))
-    return (
-        select(*_LOCKED_COLUMNS)
-        .where(INCIDENTS.c.project_id == project_id, text(OPEN_SQL), any_of(session, Incident.recurrence_key, keys))
-        .order_by(INCIDENTS.c.seq)
-        .with_for_update()
-    )
+# PostgreSQL: driver SQL, one text whatever the number of keys (asyncpg keeps one prepared
+# statement), and nothing built per call on the intake path.
+_PG_LOCK_OPEN = (
+    f"SELECT {', '.join(c.name for c in _LOCKED_COLUMNS)} FROM incidents "  # noqa: S608 - our own names
+    f"WHERE project_id = $1 AND {OPEN_SQL} AND recurrence_key = ANY($2::text[]) ORDER BY seq FOR UPDATE"
+)
 
 
 async def lock_open_incidents(session: AsyncSession, project_id: str, keys: Collection[str]) -> dict[str, OpenIncident]:
-    """The open incident of each key, row-locked (PostgreSQL) in seq order so lockers never deadlock."""
+    """The open incident of each key, row-locked (PostgreSQL) in seq order so lockers never deadlock;
+    one probe of `uq_incidents_open_key` per key on both engines."""
     found: dict[str, OpenIncident] = {}
     ordered = sorted(keys)
     conn = await session.connection()
+    postgresql = is_postgresql(session)
     for start in range(0, len(ordered), IN_CHUNK):
         chunk = ordered[start : start + IN_CHUNK]
-        for seq, incident_id, project, title, severity, key, markers, opened_at in await conn.execute(
-            _lock_open(session, project_id, chunk)
-        ):
+        if postgresql:
+            rows = await conn.exec_driver_sql(_PG_LOCK_OPEN, (project_id, chunk))
+        else:
+            rows = await conn.execute(_SQLITE_LOCK_OPEN, {"project_id": project_id, "keys": chunk})
+        for seq, incident_id, project, title, severity, key, markers, opened_at in rows:
             marker = markers[0] if markers else key
             found[key] = OpenIncident(seq, incident_id, project, title, severity, key, marker, opened_at)
     return found
