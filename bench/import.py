@@ -130,7 +130,9 @@ class StoreClock:
             self.seconds += time.perf_counter() - started
 
 
-async def timed_import(url: str, path: Path, batch: int, in_process: bool | None) -> tuple[float, str]:
+async def timed_import(
+    url: str, path: Path, batch: int, in_process: bool | None, converters: int | None
+) -> tuple[float, str]:
     db = Database.connect(url, pool_size=2)
     clock = StoreClock()
     setattr(service, "store_rows", clock)  # noqa: B010 - timing the inserts from outside
@@ -146,6 +148,7 @@ async def timed_import(url: str, path: Path, batch: int, in_process: bool | None
                 sources=[source],
                 batch_size=batch,
                 in_process=in_process,
+                converters=converters,
             )
             elapsed = time.perf_counter() - started
     finally:
@@ -158,7 +161,7 @@ async def timed_import(url: str, path: Path, batch: int, in_process: bool | None
         f"{summary.read:,} records in {elapsed:.2f} s = {summary.read / elapsed:,.0f} records/s "
         f"(imported {summary.imported:,}, skipped {summary.skipped:,}, refused {summary.refused})\n"
         f"    inserts {clock.seconds:.2f} s wall = {summary.events / max(clock.seconds, 1e-9):,.0f} rows/s; "
-        f"CPU µs/record: this process {own * per:.0f}, converting process {child * per:.0f}"
+        f"CPU µs/record: this process {own * per:.0f}, converting processes {child * per:.0f}"
     )
     return elapsed, line
 
@@ -223,6 +226,9 @@ async def main() -> None:
     parser.add_argument(
         "--in-process", action="store_true", help="convert in a thread of this process instead of a process"
     )
+    parser.add_argument(
+        "--converters", type=int, default=None, help="converting processes (default: the job's CONVERTERS)"
+    )
     parser.add_argument("--stages", action="store_true", help="only the CPU budget of the conversion stages")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="awooop-import-bench-") as tmp:
@@ -235,9 +241,9 @@ async def main() -> None:
         print(f"{args.db}: {answer.stat().st_size / 1e6:,.0f} MB answer, {args.records:,} records, batch {args.batch}")
         url, pg_name = await prepare(args.db, workdir)
         try:
-            _, first = await timed_import(url, answer, args.batch, args.in_process or None)
+            _, first = await timed_import(url, answer, args.batch, args.in_process or None, args.converters)
             print(f"  first import:  {first}")
-            _, second = await timed_import(url, answer, args.batch, args.in_process or None)
+            _, second = await timed_import(url, answer, args.batch, args.in_process or None, args.converters)
             print(f"  second import: {second}")
         finally:
             if pg_name is not None:

@@ -1,5 +1,6 @@
-"""The import job converts in a thread for small inputs and in a process for large ones: both
-store the same events, refuse the same records and stop the same way on a broken file."""
+"""The import job converts in a thread for small inputs and in processes for large ones (each
+converting every n-th record): all store the same events, refuse the same records and stop the
+same way on a broken file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from awooop.core.db import Database, create_engine
@@ -23,13 +25,21 @@ from tests.imports.helpers import LEGACY, events
 _FRESH = {"id", "project_id"}
 
 
-async def _import(db: Database, project: str, name: str, *, in_process: bool, batch_size: int = 3) -> ImportSummary:
+async def _import(
+    db: Database, project: str, name: str, *, in_process: bool, batch_size: int = 3, converters: int = 1
+) -> ImportSummary:
     path = LEGACY / name if "/" not in name else Path(name)
     fmt = FORMATS["opsgenie" if "opsgenie" in path.name else "alerta"]
     with path.open("rb") as raw:
         source = Source(path.name, CountingReader(raw), path.stat().st_size)
         return await run_import(
-            db, project_id=project, fmt=fmt, sources=[source], batch_size=batch_size, in_process=in_process
+            db,
+            project_id=project,
+            fmt=fmt,
+            sources=[source],
+            batch_size=batch_size,
+            in_process=in_process,
+            converters=converters,
         )
 
 
@@ -41,20 +51,48 @@ async def _stored(db: Database, project: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row["origin_id"])
 
 
-@pytest.mark.parametrize("name", ["alerta_alerts_history.json", "alerta_alerts.json", "opsgenie_list_alerts.json"])
-async def test_the_converting_process_stores_what_the_thread_stores(
-    clean_db: Database, factory: Factory, name: str
+@pytest.mark.parametrize(
+    ("name", "converters"),
+    [
+        ("alerta_alerts_history.json", 1),
+        ("alerta_alerts_history.json", 2),
+        ("alerta_alerts.json", 1),
+        ("opsgenie_list_alerts.json", 3),
+    ],
+)
+async def test_the_converting_processes_store_what_the_thread_stores(
+    clean_db: Database, factory: Factory, name: str, converters: int
 ) -> None:
     await factory.project("by-thread")
     await factory.project("by-process")
     in_thread = await _import(clean_db, "by-thread", name, in_process=True)
-    by_process = await _import(clean_db, "by-process", name, in_process=False)
+    by_process = await _import(clean_db, "by-process", name, in_process=False, converters=converters)
 
     assert by_process == in_thread
     assert by_process.imported > 0
     assert await _stored(clean_db, "by-process") == await _stored(clean_db, "by-thread")
-    again = await _import(clean_db, "by-process", name, in_process=False)
+    again = await _import(clean_db, "by-process", name, in_process=False, converters=converters)
     assert (again.imported, again.skipped) == (0, by_process.imported)
+
+
+async def test_converters_sharing_a_file_count_and_list_its_refusals_in_file_order(
+    clean_db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    answer = orjson.loads((LEGACY / "alerta_alerts_history.json").read_bytes())
+    good = answer["history"]
+    # Refused records at positions that fall to different converters (even and odd numbers).
+    answer["history"] = [good[0], 42, good[1], {"id": "x"}, *good[2:5], "text", *good[5:], [1]]
+    mixed = tmp_path / "mixed_history.json"
+    mixed.write_bytes(orjson.dumps(answer))
+    await factory.project("by-thread")
+    await factory.project("by-process")
+
+    in_thread = await _import(clean_db, "by-thread", str(mixed), in_process=True)
+    by_process = await _import(clean_db, "by-process", str(mixed), in_process=False, converters=2)
+
+    assert [r.number for r in in_thread.refusals] == [2, 4, 8, len(answer["history"])]
+    assert by_process == in_thread
+    assert (by_process.read, by_process.refused, by_process.imported) == (len(answer["history"]), 4, len(good))
 
 
 async def test_a_broken_file_stops_the_converting_process_after_its_committed_batches(

@@ -3,11 +3,13 @@ batch in flight and a re-run skips everything committed before (ON CONFLICT DO N
 
 Two stages overlap: a producer reads, parses, converts and encodes records into batches (Python
 work), while the event loop stores the previous batch (database work, in the SQLite thread or
-the PostgreSQL server). A large input (or standard input) is converted in a process of its own,
-so the conversion gets a core of its own instead of sharing the interpreter lock with the
-inserts: the event loop feeds it the raw bytes and takes back encoded batches through pipes. A
-small one is converted in a thread (a process costs a second to start). Both run ``batches``,
-so they store the same rows. Pipes and queues hold at most a batch or two: constant memory.
+the PostgreSQL server). A large input (or standard input) is converted in processes of their own
+(``CONVERTERS``), so the conversion gets cores of its own instead of sharing the interpreter lock
+with the inserts: the event loop feeds every process all the raw bytes (decoding JSON is the
+cheap part), each converts its share of the records (every n-th), and the loop takes back
+encoded batches through pipes, from each in turn. A small input is converted in a thread (a
+process costs a second to start). All run ``batches``, so they store the same rows. Pipes and
+queues hold at most a batch or two per converter: constant memory.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import asyncio
 import dataclasses
 import gc
 import multiprocessing
+import os
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from contextlib import aclosing, suppress
@@ -30,12 +33,16 @@ from awooop.imports.encode import Encoded, Encoder, SqliteEncoder, encoder_for, 
 from awooop.imports.formats import FORMATS, Format
 from awooop.imports.reader import CHUNK, CountingReader, InvalidInput, json_records, line_records
 from awooop.imports.records import RecordRefused
-from awooop.imports.service import ImportSummary
+from awooop.imports.service import REFUSALS_SHOWN, ImportSummary
 
 BATCH_SIZE = 5000
 QUEUED_BATCHES = 2
 # Inputs from this size on (and standard input, whose size is unknown) convert in a process.
 PROCESS_FROM_BYTES = 4 * 1024 * 1024
+# Converting processes of a large input: each decodes every record and converts every n-th. Half
+# the cores: the inserts (the loop, or a local PostgreSQL server) need the other half; on two
+# cores one converter is as fast for a first import (docs/import.md, round 4).
+CONVERTERS = max(1, min(4, (os.cpu_count() or 1) // 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,9 @@ class Batch:
 
 
 Progress = Callable[[ImportSummary, int, int | None], None]
+# (k, n): the k-th of n converters takes every n-th record, from the k-th on.
+Share = tuple[int, int]
+WHOLE: Share = (0, 1)
 
 
 def records_of(fmt: Format, stream: CountingReader) -> Iterator[tuple[int, Any]]:
@@ -67,10 +77,15 @@ def batches(
     sources: Iterable[tuple[str, CountingReader]],
     batch_size: int,
     encode: Encoder,
+    *,
+    share: Share = WHOLE,
 ) -> Iterator[Batch]:
-    """Every source's records, converted and encoded, in batches of about ``batch_size`` rows."""
+    """Every source's records, converted and encoded, in batches of about ``batch_size`` rows;
+    with ``share`` (k, n) only every n-th record from the k-th on (all are read and decoded)."""
     summary, pending = ImportSummary(), list[Row]()
     done = 0
+    mine, of = share
+    seen = -1
 
     def batch(position: int) -> Batch:
         snapshot = dataclasses.replace(summary, refusals=list(summary.refusals))
@@ -78,6 +93,9 @@ def batches(
 
     for name, stream in sources:
         for number, record in records_of(fmt, stream):
+            seen += 1
+            if seen % of != mine:
+                continue  # another converter's record
             summary.read += 1
             try:
                 rows, ignored = service.convert(project_id, fmt, record)
@@ -163,10 +181,11 @@ class _ChildJob:
     engine: str  # "sqlite" | "postgresql": how batches are encoded
     names: list[str]  # the sources, in the order their bytes come
     batch_size: int
+    share: Share
 
 
 def _convert_in_child(chunks: Connection, out: Connection, job: _ChildJob) -> None:
-    """The converting process: bytes in, ("batch" | "invalid" | "error" | "done", …) out."""
+    """A converting process: bytes in, ("batch" | "invalid" | "error" | "done", …) out."""
     # Conversion allocates millions of short-lived, acyclic objects: the modules loaded so far
     # need no more scans, and a rarer young-generation pass saves a tenth of the CPU.
     gc.freeze()
@@ -180,7 +199,8 @@ def _convert_in_child(chunks: Connection, out: Connection, job: _ChildJob) -> No
 
     try:
         encode = encoder_for(job.engine)
-        for batch in batches(job.project_id, FORMATS[job.fmt_name], sources(), job.batch_size, encode):
+        fmt = FORMATS[job.fmt_name]
+        for batch in batches(job.project_id, fmt, sources(), job.batch_size, encode, share=job.share):
             out.send(("batch", batch))
         out.send(("done", None))
     except InvalidInput as exc:
@@ -191,64 +211,122 @@ def _convert_in_child(chunks: Connection, out: Connection, job: _ChildJob) -> No
         out.close()
 
 
-def _feed(conn: Connection, sources: list[Source], stop: threading.Event) -> None:
+def _feed(conns: list[Connection], sources: list[Source], stop: threading.Event) -> None:
+    """Every converter gets all the bytes (each decodes every record, converts its share)."""
     try:
         for source in sources:
             while not stop.is_set():
                 chunk = source.stream.read(CHUNK)
-                conn.send_bytes(chunk)  # blocks while the child is busy: that is the back-pressure
+                for conn in conns:
+                    conn.send_bytes(chunk)  # blocks while that child is busy: the back-pressure
                 if not chunk:
                     break
     except OSError:
-        pass  # the child is gone; the loop reports why
+        pass  # a child is gone; the loop reports why
+
+
+class _Converter:
+    """One converting process, its pipes, and the receive of its next message."""
+
+    def __init__(self, job: _ChildJob) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a process with threads and a loop
+        chunks_in, self.chunks = context.Pipe(duplex=False)
+        self.results, results_out = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_convert_in_child,
+            args=(chunks_in, results_out, job),
+            name=f"awooop-import-convert-{job.share[0]}",
+            daemon=True,
+        )
+        self.process.start()
+        chunks_in.close()
+        results_out.close()
+        self.receiving: asyncio.Future[Any] | None = None
+        self.latest: Batch | None = None  # its last batch: counts and position so far
+
+    def receive(self) -> None:
+        # The next batch is received while the loop stores this one, so the child converts up
+        # to two batches ahead instead of waiting for the insert.
+        self.receiving = asyncio.ensure_future(asyncio.to_thread(self.results.recv))
+
+    async def next_message(self) -> tuple[str, Any]:
+        assert self.receiving is not None
+        try:
+            message: tuple[str, Any] = await self.receiving
+        except EOFError:
+            raise RuntimeError("the import's converting process stopped") from None
+        return message
+
+    async def close(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()  # also unblocks the feeder (its pipe breaks) and the receive (EOF)
+        await asyncio.to_thread(self.process.join)
+
+    async def finish(self) -> None:
+        if self.receiving is not None:
+            with suppress(EOFError, OSError, RuntimeError, asyncio.CancelledError):
+                await self.receiving  # a receive still waiting ends with the child
+        self.chunks.close()
+        self.results.close()
+
+
+def _merged(converters: list[_Converter], records: list[Encoded], names: list[str]) -> Batch:
+    """A batch with the counts of all converters so far, at the position the slowest has read."""
+    latest = [c.latest for c in converters if c.latest is not None]
+    summary = ImportSummary()
+    for batch in latest:
+        part = batch.summary
+        summary.read += part.read
+        summary.events += part.events
+        summary.ignored += part.ignored
+        summary.refused += part.refused
+        summary.refusals.extend(part.refusals)
+    # In file order, as one converter lists them; each lists its own first ones, so the first of
+    # all are among them.
+    order = {name: index for index, name in reversed(list(enumerate(names)))}
+    summary.refusals.sort(key=lambda refusal: (order.get(refusal.source, 0), refusal.number))
+    del summary.refusals[REFUSALS_SHOWN:]
+    position = min(batch.position for batch in latest) if len(latest) == len(converters) else 0
+    return Batch(records, position, summary)
 
 
 async def _process_batches(
-    project_id: str, fmt: Format, engine: str, sources: list[Source], batch_size: int
+    project_id: str, fmt: Format, engine: str, sources: list[Source], *, batch_size: int, count: int
 ) -> AsyncGenerator[Batch]:
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads and a loop
-    chunks_in, chunks_out = context.Pipe(duplex=False)
-    results_in, results_out = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_convert_in_child,
-        args=(chunks_in, results_out, _ChildJob(project_id, fmt.name, engine, [s.name for s in sources], batch_size)),
-        name="awooop-import-convert",
-        daemon=True,
-    )
-    child.start()
-    chunks_in.close()
-    results_out.close()
+    names = [s.name for s in sources]
+    converters = [
+        _Converter(_ChildJob(project_id, fmt.name, engine, names, batch_size, (k, count))) for k in range(count)
+    ]
     stop = threading.Event()
-    feeder = threading.Thread(target=_feed, args=(chunks_out, sources, stop), name="awooop-import-feed", daemon=True)
+    feeder = threading.Thread(
+        target=_feed, args=([c.chunks for c in converters], sources, stop), name="awooop-import-feed", daemon=True
+    )
     feeder.start()
-    # The next batch is received while the loop stores this one, so the child converts up to two
-    # batches ahead instead of waiting for the insert.
-    receiving = asyncio.ensure_future(asyncio.to_thread(results_in.recv))
+    for converter in converters:
+        converter.receive()
     try:
-        while True:
-            try:
-                kind, payload = await receiving
-            except EOFError:
-                raise RuntimeError("the import's converting process stopped") from None
-            if kind == "batch":
-                receiving = asyncio.ensure_future(asyncio.to_thread(results_in.recv))
-                yield payload
-            elif kind == "done":
-                return
-            elif kind == "invalid":
-                raise InvalidInput(payload)
-            else:
-                raise RuntimeError(f"the import's converting process failed: {payload}")
+        active = list(converters)
+        while active:
+            # In turn: the converters read the same bytes, so they keep pace with each other.
+            for converter in list(active):
+                kind, payload = await converter.next_message()
+                if kind == "batch":
+                    converter.latest = payload
+                    converter.receive()
+                    yield _merged(converters, payload.records, names)
+                elif kind == "done":
+                    active.remove(converter)
+                elif kind == "invalid":
+                    raise InvalidInput(payload)
+                else:
+                    raise RuntimeError(f"the import's converting process failed: {payload}")
     finally:
         stop.set()
-        if child.is_alive():
-            child.terminate()  # also unblocks the feeder (its pipe breaks) and the receiver (EOF)
-        await asyncio.to_thread(child.join)
+        for converter in converters:
+            await converter.close()
         await asyncio.to_thread(feeder.join)
-        with suppress(EOFError, OSError, RuntimeError, asyncio.CancelledError):
-            await receiving  # a receive still waiting ends with the child
-        chunks_out.close()
-        results_in.close()
+        for converter in converters:
+            await converter.finish()
 
 
 async def run_import(
@@ -260,10 +338,12 @@ async def run_import(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     in_process: bool | None = None,
+    converters: int | None = None,
 ) -> ImportSummary:
     """Read every source, convert, store in batches; returns the counts. Raises ``InvalidInput``
     when a source is not in the format (batches committed before stay: a re-run skips them).
-    ``in_process`` forces the converting thread (True) or process (False); None picks by size."""
+    ``in_process`` forces the converting thread (True) or processes (False); None picks by size.
+    ``converters``: how many converting processes (None: ``CONVERTERS``)."""
     async with db.reader() as session:
         await service.require_project(session, project_id)
     sources = list(sources)
@@ -277,7 +357,8 @@ async def run_import(
         stream = _ThreadProducer(asyncio.get_running_loop(), produce).batches()
     else:
         engine = "sqlite" if db.is_sqlite else "postgresql"
-        stream = _process_batches(project_id, fmt, engine, sources, batch_size)
+        count = CONVERTERS if converters is None else max(1, converters)
+        stream = _process_batches(project_id, fmt, engine, sources, batch_size=batch_size, count=count)
     summary = ImportSummary()
     async with aclosing(stream):  # stops the producer (thread or process) whatever happens here
         async for batch in stream:
