@@ -7,18 +7,20 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from awooop.config import Settings
 from awooop.core.db import Database
+from awooop.hub import repository as hub_repository
 from awooop.hub.committer import IntakeCommitter
 from awooop.hub.providers import ParsedItem, parse_delivery
 from awooop.hub.service import RecordedEvent, prepare_rows, record_items
-from awooop.models import ChannelEvent
+from awooop.models import ChannelEvent, Run
 from awooop.operators import projects
 from tests.fakes.events import load_playbooks
 
@@ -205,3 +207,35 @@ async def test_routed_originals_are_inserted_with_their_links_and_never_rewritte
     assert original.run_id is not None
     assert duplicate.duplicate_of == original.id
     assert (duplicate.incident_id, duplicate.run_id) == (None, None)  # only originals are routed
+
+
+@pytest.mark.usefixtures("acme")
+async def test_a_batch_that_loses_its_original_to_an_unlocked_writer_is_run_again_and_keeps_nothing_of_the_first_run(
+    clean_db: Database, committer: IntakeCommitter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import takes no intake lock, so it can store an event's original between a batch's lookup
+    and its insert. The batch then fails on the guard and runs again: the delivery is accepted as a
+    duplicate of that original, with no run or incident left over from the failed run."""
+    await load_playbooks(clean_db, "acme")
+    async with clean_db.transaction() as session:  # the original the other writer stored
+        (stored,) = await record_items(session, project_id="acme", provider="alertmanager", items=items())
+    before = {row.id: (row.run_id, row.incident_id) for row in await all_events(clean_db)}
+    lookups: list[int] = []
+    real_lookup = hub_repository.find_originals
+
+    async def lookup_before_the_other_writer_committed(session: Any, keys: Any) -> Any:
+        lookups.append(len(lookups))
+        return {} if len(lookups) == 1 else await real_lookup(session, keys)
+
+    monkeypatch.setattr(hub_repository, "find_originals", lookup_before_the_other_writer_committed)
+    (repeat,) = await committer.submit(prepare_rows(project_id="acme", provider="alertmanager", items=items()), 0.0)
+
+    assert len(lookups) == 2  # the first run failed on the guard, the second found the original
+    assert repeat.is_duplicate
+    rows = {row.id: row for row in await all_events(clean_db)}
+    duplicate = rows[repeat.event_id]
+    assert duplicate.duplicate_of == stored.event_id
+    assert (duplicate.run_id, duplicate.incident_id) == (None, None)
+    assert {i: (r.run_id, r.incident_id) for i, r in rows.items() if i != repeat.event_id} == before
+    async with clean_db.reader() as session:
+        assert await session.scalar(select(func.count()).select_from(Run)) == 1

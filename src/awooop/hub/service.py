@@ -162,8 +162,9 @@ async def store_rows(
     recurrence keys routing needs, in one statement and one order, so a concurrent batch holding
     one of them has committed before the lookup of existing originals runs (SQLite runs one writer
     at a time). The originals' ``ON CONFLICT DO NOTHING`` stays as a guard: a row that still
-    loses (an import storing the same event, which takes no lock) fails the batch, whose
-    deliveries are then retried one by one and find that original.
+    loses (an import storing the same event, which takes no lock) fails the batch with
+    ``UnsettledOriginalError``, which the committer runs again: the lookup then finds that
+    original. Every run starts from the rows as prepared, so a re-run keeps nothing of a failed one.
     """
     originals = await _settle_originals(session, rows)
     # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
@@ -189,7 +190,10 @@ async def _settle_originals(session: AsyncSession, rows: Sequence[Row]) -> list[
     this call); return the originals. Takes the batch's locks first (PostgreSQL)."""
     first: dict[EventKey, Row] = {}
     for row in rows:
+        # Also on a re-run of a batch that failed: nothing of the earlier attempt may stay (a row
+        # routed then may be a duplicate now, and its run, incident and silence were rolled back).
         row["is_duplicate"], row["duplicate_of"] = False, None
+        row["run_id"] = row["incident_id"] = row["silence_id"] = None
         first.setdefault(_key(row), row)
     await lock_names(session, [*map(repository.event_lock_name, first), *routing_lock_names(rows)])
     stored = await repository.find_originals(session, first) if first else {}
