@@ -95,8 +95,9 @@ async def test_converters_sharing_a_file_count_and_list_its_refusals_in_file_ord
     assert (by_process.read, by_process.refused, by_process.imported) == (len(answer["history"]), 4, len(good))
 
 
-async def test_a_broken_file_stops_the_converting_process_after_its_committed_batches(
-    clean_db: Database, factory: Factory, tmp_path: Path
+@pytest.mark.parametrize("converters", [1, 2])
+async def test_a_broken_file_stops_the_converting_processes_after_their_committed_batches(
+    clean_db: Database, factory: Factory, tmp_path: Path, converters: int
 ) -> None:
     await factory.project("acme")
     whole = (LEGACY / "alerta_alerts_history.json").read_bytes()
@@ -104,10 +105,10 @@ async def test_a_broken_file_stops_the_converting_process_after_its_committed_ba
     cut.write_bytes(whole[: len(whole) * 2 // 3])
 
     with pytest.raises(InvalidInput, match="invalid JSON"):
-        await _import(clean_db, "acme", str(cut), in_process=False, batch_size=1)
+        await _import(clean_db, "acme", str(cut), in_process=False, batch_size=1, converters=converters)
     kept = await events(clean_db, "acme")
     assert 0 < len(kept) < 10
-    rerun = await _import(clean_db, "acme", "alerta_alerts_history.json", in_process=False)
+    rerun = await _import(clean_db, "acme", "alerta_alerts_history.json", in_process=False, converters=converters)
     assert (rerun.imported, rerun.skipped) == (10 - len(kept), len(kept))
 
 
