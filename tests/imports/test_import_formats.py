@@ -115,9 +115,12 @@ async def test_opsgenie_alerts_fire_and_resolve_and_bad_records_are_named(
     assert disk.severity == "warning"
 
 
-async def test_oncall_groups_from_stdin_with_their_alert_payloads(env: dict[str, str], clean_db: Database) -> None:
+@pytest.mark.parametrize("converters", [[], ["--converters", "2"]])
+async def test_oncall_groups_from_stdin_with_their_alert_payloads(
+    env: dict[str, str], clean_db: Database, converters: list[str]
+) -> None:
     body = (LEGACY / "oncall_alert_groups.json").read_bytes()
-    result = await cli(["import", "--from", "oncall", "--project", "acme", "-"], env, stdin=body)
+    result = await cli(["import", "--from", "oncall", "--project", "acme", *converters, "-"], env, stdin=body)
     assert result.exit_code == 0, result.output
     assert "read 2 record(s): 3 event(s) imported" in result.output
 

@@ -99,6 +99,15 @@ def import_command(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, max=20000, help="Events per transaction")
     ] = BATCH_SIZE,
+    converters: Annotated[
+        int | None,
+        typer.Option(
+            "--converters",
+            min=1,
+            max=16,
+            help="Converting processes for large files and stdin (default: half the cores, at most 4)",
+        ),
+    ] = None,
 ) -> None:
     """Import history as events at their original times, marked imported, never routed.
 
@@ -122,7 +131,13 @@ def import_command(
         async def _go() -> ImportSummary:
             async with database() as db:
                 return await run_import(
-                    db, project_id=project, fmt=fmt, sources=sources, batch_size=batch_size, progress=bar
+                    db,
+                    project_id=project,
+                    fmt=fmt,
+                    sources=sources,
+                    batch_size=batch_size,
+                    progress=bar,
+                    converters=converters,
                 )
 
         try:
