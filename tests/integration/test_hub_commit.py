@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from awooop.config import Settings
 from awooop.core.db import Database
+from awooop.errors import ServiceUnavailable
 from awooop.hub import repository as hub_repository
 from awooop.hub.committer import IntakeCommitter
 from awooop.hub.providers import ParsedItem, parse_delivery
-from awooop.hub.service import RecordedEvent, prepare_rows, record_items
+from awooop.hub.service import RecordedEvent, UnsettledOriginalError, prepare_rows, record_items
 from awooop.models import ChannelEvent, Run
 from awooop.operators import projects
 from tests.fakes.events import load_playbooks
@@ -239,3 +240,24 @@ async def test_a_batch_that_loses_its_original_to_an_unlocked_writer_is_run_agai
     assert {i: (r.run_id, r.incident_id) for i, r in rows.items() if i != repeat.event_id} == before
     async with clean_db.reader() as session:
         assert await session.scalar(select(func.count()).select_from(Run)) == 1
+
+
+@pytest.mark.usefixtures("acme")
+async def test_a_batch_that_keeps_losing_its_original_is_refused_with_503_and_stores_nothing(
+    clean_db: Database, committer: IntakeCommitter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lost original is a write conflict like a deadlock: once the re-runs are spent, the sender
+    is told to retry later (503 with Retry-After), not that the delivery is broken (500)."""
+    async with clean_db.transaction() as session:
+        await record_items(session, project_id="acme", provider="alertmanager", items=items())
+
+    async def never_finds_it(session: Any, keys: Any) -> Any:
+        return {}
+
+    monkeypatch.setattr(hub_repository, "find_originals", never_finds_it)
+    with pytest.raises(ServiceUnavailable) as refused:
+        await committer.submit(prepare_rows(project_id="acme", provider="alertmanager", items=items()), 0.0)
+
+    assert refused.value.status_code == 503
+    assert isinstance(refused.value.__cause__, UnsettledOriginalError)
+    assert len(await all_events(clean_db)) == 1

@@ -35,7 +35,20 @@ _UNAVAILABLE_TEXT = ("not currently accepting connections", "the database system
 # What a database call can raise: SQLAlchemy's wrappers, and what escapes them unwrapped when a
 # new connection fails (asyncpg's connect raises OSError / ConnectionRefusedError / TimeoutError
 # and CannotConnectNowError as is). The app classifies each with ``is_unavailable_error``.
-DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class WriteConflict(Exception):
+    """A transaction lost a race that running it again from the start wins (as after a deadlock):
+    raised by code that detects such a loss itself; nothing of the transaction was committed."""
+
+
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    SQLAlchemyError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    WriteConflict,
+)
 # SQLSTATEs a transaction may hit under concurrency and that succeed when the transaction is run
 # again from the start: 40P01 deadlock_detected, 40001 serialization_failure.
 _RETRYABLE_SQLSTATES = ("40P01", "40001")
@@ -200,10 +213,13 @@ def is_unavailable_error(exc: BaseException) -> bool:
 
 
 def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, WriteConflict):
+        return True
     sqlstate = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     return isinstance(sqlstate, str) and sqlstate in _RETRYABLE_SQLSTATES
 
 
 def is_retryable_error(exc: BaseException) -> bool:
-    """A deadlock or serialization failure: nothing was committed, running it again may succeed."""
+    """A deadlock, serialization failure or ``WriteConflict``: nothing was committed, running it
+    again may succeed."""
     return any(_retryable(cause) for cause in cause_chain(exc))

@@ -37,7 +37,7 @@ from awooop.core.metrics import INTAKE_BATCH_SIZE, INTAKE_LATENCY
 from awooop.errors import ServiceUnavailable
 from awooop.hub.outage import database_unavailable
 from awooop.hub.rejections import RejectionRecorder
-from awooop.hub.service import RecordedEvent, Row, UnsettledOriginalError, count_stored, recorded, store_rows
+from awooop.hub.service import RecordedEvent, Row, count_stored, recorded, store_rows
 from awooop.hub.sources import CredentialCache
 from awooop.hub.state import HubState
 
@@ -253,9 +253,7 @@ class IntakeCommitter:
                 await _write_once(rows, connection, self.state)
                 break
             except _NotCommitted as failure:
-                # A lost original (an import stored it meanwhile) is a conflict too: the next run finds it.
-                conflict = is_retryable_error(failure.cause) or isinstance(failure.cause, UnsettledOriginalError)
-                if conflict and conflicts < CONFLICT_RETRIES:
+                if is_retryable_error(failure.cause) and conflicts < CONFLICT_RETRIES:
                     conflicts += 1
                     first_line = str(failure.cause).split("\n", 1)[0]
                     log.info("intake batch hit a write conflict; running it again: %s", first_line)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from awooop.core.clock import as_utc, utcnow
+from awooop.core.db import WriteConflict
 from awooop.core.dialect import lock_names, writers_serialised
 from awooop.core.ids import uuid7
 from awooop.core.metrics import INTAKE_EVENTS
@@ -64,8 +65,9 @@ class RecordedEvent:
     is_duplicate: bool
 
 
-class UnsettledOriginalError(RuntimeError):
-    """An original was stored by a writer that took no lock (an import) between lookup and insert."""
+class UnsettledOriginalError(WriteConflict):
+    """An original was stored by a writer that took no lock (an import) between lookup and insert:
+    a run of the batch again finds it (the committer does; an API caller gets a 503)."""
 
     def __init__(self, keys: Sequence[EventKey]) -> None:
         super().__init__(f"{len(keys)} original(s) stored concurrently by another writer, e.g. {keys[0]!r}")
@@ -163,8 +165,9 @@ async def store_rows(
     one of them has committed before the lookup of existing originals runs (SQLite runs one writer
     at a time). The originals' ``ON CONFLICT DO NOTHING`` stays as a guard: a row that still
     loses (an import storing the same event, which takes no lock) fails the batch with
-    ``UnsettledOriginalError``, which the committer runs again: the lookup then finds that
-    original. Every run starts from the rows as prepared, so a re-run keeps nothing of a failed one.
+    ``UnsettledOriginalError`` (a ``WriteConflict``), which the committer runs again as after a
+    deadlock: the lookup then finds that original. Every run starts from the rows as prepared,
+    so a re-run keeps nothing of a failed one.
     """
     originals = await _settle_originals(session, rows)
     # Watchdog alerts (duplicates too) are monitor pings, never routed; no query without one.
