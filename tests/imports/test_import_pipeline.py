@@ -15,7 +15,7 @@ import pytest
 from awooop.core.db import Database, create_engine
 from awooop.imports.encode import COLUMNS, SqliteEncoder, sqlite_dialect
 from awooop.imports.formats import FORMATS
-from awooop.imports.job import Source, run_import
+from awooop.imports.job import Progress, Source, run_import
 from awooop.imports.reader import CountingReader, InvalidInput
 from awooop.imports.service import ImportSummary
 from tests.factories import Factory
@@ -26,7 +26,14 @@ _FRESH = {"id", "project_id"}
 
 
 async def _import(
-    db: Database, project: str, name: str, *, in_process: bool, batch_size: int = 3, converters: int = 1
+    db: Database,
+    project: str,
+    name: str,
+    *,
+    in_process: bool,
+    batch_size: int = 3,
+    converters: int = 1,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     path = LEGACY / name if "/" not in name else Path(name)
     fmt = FORMATS["opsgenie" if "opsgenie" in path.name else "alerta"]
@@ -40,6 +47,7 @@ async def _import(
             batch_size=batch_size,
             in_process=in_process,
             converters=converters,
+            progress=progress,
         )
 
 
@@ -145,3 +153,23 @@ async def test_a_batch_with_one_stored_record_in_between_imports_all_the_others(
 
     assert (whole.imported, whole.skipped) == (len(answer["history"]) - 1, 1)
     assert len({e.origin_id for e in await events(clean_db, "acme")}) == len(answer["history"])
+
+
+async def test_the_progress_of_two_converters_only_moves_forward_and_ends_at_the_file_size(
+    clean_db: Database, factory: Factory
+) -> None:
+    await factory.project("acme")
+    seen: list[tuple[int, int, int | None]] = []
+
+    def progress(summary: ImportSummary, position: int, total: int | None) -> None:
+        seen.append((summary.read, position, total))
+
+    summary = await _import(
+        clean_db, "acme", "alerta_alerts_history.json", in_process=False, batch_size=2, converters=2, progress=progress
+    )
+
+    size = (LEGACY / "alerta_alerts_history.json").stat().st_size
+    assert len(seen) > 2
+    assert [read for read, _, _ in seen] == sorted(read for read, _, _ in seen)
+    assert [position for _, position, _ in seen] == sorted(position for _, position, _ in seen)
+    assert seen[-1] == (summary.read, size, size)

@@ -33,7 +33,7 @@ from awooop.imports.encode import Encoded, Encoder, SqliteEncoder, encoder_for, 
 from awooop.imports.formats import FORMATS, Format
 from awooop.imports.reader import CHUNK, CountingReader, InvalidInput, json_records, line_records
 from awooop.imports.records import RecordRefused
-from awooop.imports.service import REFUSALS_SHOWN, ImportSummary
+from awooop.imports.service import ImportSummary
 
 BATCH_SIZE = 5000
 QUEUED_BATCHES = 2
@@ -273,19 +273,7 @@ class _Converter:
 def _merged(converters: list[_Converter], records: list[Encoded], names: list[str]) -> Batch:
     """A batch with the counts of all converters so far, at the position the slowest has read."""
     latest = [c.latest for c in converters if c.latest is not None]
-    summary = ImportSummary()
-    for batch in latest:
-        part = batch.summary
-        summary.read += part.read
-        summary.events += part.events
-        summary.ignored += part.ignored
-        summary.refused += part.refused
-        summary.refusals.extend(part.refusals)
-    # In file order, as one converter lists them; each lists its own first ones, so the first of
-    # all are among them.
-    order = {name: index for index, name in reversed(list(enumerate(names)))}
-    summary.refusals.sort(key=lambda refusal: (order.get(refusal.source, 0), refusal.number))
-    del summary.refusals[REFUSALS_SHOWN:]
+    summary = ImportSummary.combined((batch.summary for batch in latest), names)
     position = min(batch.position for batch in latest) if len(latest) == len(converters) else 0
     return Batch(records, position, summary)
 
@@ -294,17 +282,20 @@ async def _process_batches(
     project_id: str, fmt: Format, engine: str, sources: list[Source], *, batch_size: int, count: int
 ) -> AsyncGenerator[Batch]:
     names = [s.name for s in sources]
-    converters = [
-        _Converter(_ChildJob(project_id, fmt.name, engine, names, batch_size, (k, count))) for k in range(count)
-    ]
+    converters: list[_Converter] = []
     stop = threading.Event()
-    feeder = threading.Thread(
-        target=_feed, args=([c.chunks for c in converters], sources, stop), name="awooop-import-feed", daemon=True
-    )
-    feeder.start()
-    for converter in converters:
-        converter.receive()
+    feeder: threading.Thread | None = None
     try:
+        # Inside the try, one by one (extend appends each as it comes): a process that fails to
+        # start leaves none of the others running.
+        converters.extend(
+            _Converter(_ChildJob(project_id, fmt.name, engine, names, batch_size, (k, count))) for k in range(count)
+        )
+        chunks = [c.chunks for c in converters]
+        feeder = threading.Thread(target=_feed, args=(chunks, sources, stop), name="awooop-import-feed", daemon=True)
+        feeder.start()
+        for converter in converters:
+            converter.receive()
         active = list(converters)
         while active:
             # In turn: the converters read the same bytes, so they keep pace with each other.
@@ -324,7 +315,8 @@ async def _process_batches(
         stop.set()
         for converter in converters:
             await converter.close()
-        await asyncio.to_thread(feeder.join)
+        if feeder is not None:
+            await asyncio.to_thread(feeder.join)
         for converter in converters:
             await converter.finish()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,20 @@ class ImportSummary:
         self.refused += 1
         if len(self.refusals) < REFUSALS_SHOWN:
             self.refusals.append(Refusal(source, number, reason))
+
+    @classmethod
+    def combined(cls, parts: Iterable[ImportSummary], sources: Sequence[str]) -> ImportSummary:
+        """The counts of several converters' shares of the same ``sources``, refusals in file order
+        (each part lists its own first ones, so the first of all are among them)."""
+        total = cls()
+        for part in parts:
+            for name in ("read", "events", "imported", "skipped", "ignored", "refused"):
+                setattr(total, name, getattr(total, name) + getattr(part, name))
+            total.refusals.extend(part.refusals)
+        order = {name: index for index, name in reversed(list(enumerate(sources)))}
+        total.refusals.sort(key=lambda refusal: (order.get(refusal.source, 0), refusal.number))
+        del total.refusals[REFUSALS_SHOWN:]
+        return total
 
 
 def convert(project_id: str, fmt: Format, record: Any) -> tuple[list[Row], int]:
